@@ -1,0 +1,3 @@
+// Entry point; the component issue that owns this binary replaces this file.
+Console.Error.WriteLine("Nexodus.Mesh.Node.Nexd: not built yet");
+return 2;
