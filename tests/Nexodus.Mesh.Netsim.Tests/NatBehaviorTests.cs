@@ -56,6 +56,36 @@ public sealed class NatBehaviorTests(ITestOutputHelper output)
     }
 
     [RootFact]
+    public async Task Eim_ManySockets_GetDistinctStableMappings_AndSamePortOnTwoHostsDoesNotCollide()
+    {
+        await using var lab = await Lab.StartAsync(BuiltInScenarios.Load("eim-eif"));
+        await using var observer = UdpObserver.Start(lab.Host("stun"));
+        var alice = lab.Host("alice");
+        var probes = Enumerable.Range(0, 40).Select(_ => new ProbeSocket(alice)).ToList();
+        probes.Add(new ProbeSocket(lab.Host("bob"), probes[0].LocalEndPoint.Port));
+        try
+        {
+            var mappings = new HashSet<IPEndPoint>();
+            foreach (var probe in probes)
+            {
+                var first = await NatProbe.SendAndObserveAsync(probe, observer, observer.Endpoint(0, 0));
+                var second = await NatProbe.SendAndObserveAsync(probe, observer, observer.Endpoint(1, 1));
+                Assert.NotNull(first);
+                Assert.Equal(first, second);
+                Assert.True(first.Port >= 1024);
+                Assert.True(mappings.Add(first), $"mapping {first} handed out twice");
+            }
+        }
+        finally
+        {
+            foreach (var p in probes)
+            {
+                await p.DisposeAsync();
+            }
+        }
+    }
+
+    [RootFact]
     public async Task UdpBlocked_OnlyTcp443GetsOut()
     {
         await using var lab = await Lab.StartAsync(BuiltInScenarios.Load("udp-blocked"));

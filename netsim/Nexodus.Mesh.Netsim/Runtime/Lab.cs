@@ -36,6 +36,11 @@ public sealed partial class Lab : IAsyncDisposable
             _routers[r.Name] = new LabRouter(this, r);
         }
 
+        foreach (var r in _routers.Values)
+        {
+            r.PortKeys = r.NewPortKeys(new Dictionary<System.Net.IPAddress, int>());
+        }
+
         foreach (var h in scenario.Hosts)
         {
             _hosts[h.Name] = new LabHost(this, h);

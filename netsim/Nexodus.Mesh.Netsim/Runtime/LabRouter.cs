@@ -21,10 +21,13 @@ public sealed class LabRouter : LabNode
 
     public NatSpec Nat => Spec.Nat;
 
-    /// <summary>Seed of the port hash; changing it moves every EIM/ADM mapping.</summary>
+    /// <summary>Seed of the port hash; changing it moves every hashed mapping.</summary>
     internal uint Seed { get; private set; } = NewSeed();
 
-    internal string Ruleset => RouterRuleset.Build(Spec, Seed);
+    /// <summary>EIM port keys of the LAN nodes (see <see cref="RouterRuleset"/>); new ones on rebind.</summary>
+    internal Dictionary<IPAddress, int> PortKeys { get; set; } = [];
+
+    internal string Ruleset => RouterRuleset.Build(Spec, Seed, PortKeys);
 
     /// <summary>
     /// Forgets every mapping and makes new ones come out on different external ports: a new hash seed, flushed
@@ -34,6 +37,7 @@ public sealed class LabRouter : LabNode
     public async Task RebindAsync(CancellationToken cancellationToken = default)
     {
         Seed = NewSeed();
+        PortKeys = NewPortKeys(PortKeys);
         await Lab.NftAsync(this, Ruleset, cancellationToken);
         var r = await ExecAsync(["conntrack", "-F"], null, cancellationToken);
         if (!r.Succeeded && !r.StandardError.Contains("0 flow entries", StringComparison.Ordinal))
@@ -48,6 +52,27 @@ public sealed class LabRouter : LabNode
         var nft = await ExecAsync(["nft", "list", "table", "ip", RouterRuleset.Table], null, cancellationToken);
         var ct = await ExecAsync(["conntrack", "-L"], null, cancellationToken);
         return $"{nft.StandardOutput}\n--- conntrack\n{ct.StandardOutput}";
+    }
+
+    /// <summary>Distinct keys 1..1023 for every address on the LAN, each different from its previous key.</summary>
+    internal Dictionary<IPAddress, int> NewPortKeys(IReadOnlyDictionary<IPAddress, int> previous)
+    {
+        var sources = Lab.Scenario.Hosts.Where(h => h.Network == Spec.LanNetwork).SelectMany(h => h.Addresses)
+            .Concat(Lab.Scenario.Routers.Where(r => r.WanNetwork == Spec.LanNetwork).Select(r => r.WanAddress));
+        var keys = new Dictionary<IPAddress, int>();
+        var used = new HashSet<int>();
+        foreach (var source in sources)
+        {
+            int key;
+            do
+            {
+                key = RandomNumberGenerator.GetInt32(1, 1024);
+            }
+            while (!used.Add(key) || (previous.TryGetValue(source, out var old) && old == key));
+            keys[source] = key;
+        }
+
+        return keys;
     }
 
     private static uint NewSeed() => (uint)RandomNumberGenerator.GetInt32(1, int.MaxValue);

@@ -9,10 +9,12 @@ namespace Nexodus.Mesh.Netsim;
 /// Linux conntrack alone gives one combination (port-preserving mapping, address-and-port-dependent filtering);
 /// the others are built explicitly:
 /// <list type="bullet">
-/// <item>Mapping: the external UDP port is chosen by the rule, not by chance. EIM hashes (internal address, internal
-/// port); ADM adds the destination address to the hash; APDM uses <c>snat ... random</c>, a fresh random port per
-/// conntrack entry (i.e. per destination address:port). A per-router seed in the hash lets <see cref="LabRouter.RebindAsync"/>
-/// move every mapping, as a real NAT reboot or a roaming client would.</item>
+/// <item>Mapping: the external UDP port is chosen by the rule, not by chance. EIM: for each LAN node the router
+/// knows, the internal port XOR a per-node key below 1024 (a bijection, so one host's sockets never collide and
+/// ports at or above 1024 stay there); other sources get a hash of (address, port). ADM: a hash of (internal address,
+/// internal port, destination address). APDM: <c>snat ... random</c>, a fresh random port per conntrack entry
+/// (i.e. per destination address:port). New keys and seed let <see cref="LabRouter.RebindAsync"/> move every
+/// mapping, as a real NAT reboot or a roaming client would.</item>
 /// <item>Mapping table: after source NAT, a postrouting chain records external port → internal address:port in the
 /// dynamic map <c>mappings</c> (refreshed by outbound packets, expiring after the mapping timeout).</item>
 /// <item>Filtering: replies of a flow always pass (conntrack), which already is APDF. For ADF the chain also records
@@ -33,11 +35,14 @@ internal static class RouterRuleset
     public const string WanInterface = "wan";
     public const string LanInterface = "lan";
 
-    /// <summary>External ports chosen by the hash: 49152-65535 (the dynamic range, as many CPEs use).</summary>
-    private const int PortBase = 49152;
-    private const int PortCount = 16384;
+    /// <summary>External ports chosen by the hash: 1024-65535 (wide, to make hash collisions rare).</summary>
+    private const int PortBase = 1024;
+    private const int PortCount = 65536 - PortBase;
 
-    public static string Build(RouterSpec router, uint seed)
+    /// <param name="router">The router.</param>
+    /// <param name="seed">Seed of the port hashes.</param>
+    /// <param name="portKeys">EIM only: LAN source address → XOR key (1..1023) for its ports.</param>
+    public static string Build(RouterSpec router, uint seed, IReadOnlyDictionary<System.Net.IPAddress, int> portKeys)
     {
         var nat = router.Nat;
         var wan = router.WanAddress.ToString();
@@ -77,10 +82,26 @@ internal static class RouterRuleset
         sb.Append("  }\n");
 
         sb.Append("  chain postrouting {\n    type nat hook postrouting priority srcnat; policy accept;\n");
+        if (nat.Mapping == MappingBehavior.EndpointIndependent)
+        {
+            foreach (var (source, key) in portKeys)
+            {
+                sb.Append(CultureInfo.InvariantCulture, $"    oifname \"wan\" ip saddr {source} meta l4proto udp snat ip to {wan} : udp sport ^ {key}\n");
+            }
+        }
+
         sb.Append(CultureInfo.InvariantCulture, $"    oifname \"wan\" meta l4proto udp {snatUdp}\n");
         sb.Append("    oifname \"wan\" meta l4proto != udp masquerade\n");
         if (nat.Hairpin)
         {
+            if (nat.Mapping == MappingBehavior.EndpointIndependent)
+            {
+                foreach (var (source, key) in portKeys)
+                {
+                    sb.Append(CultureInfo.InvariantCulture, $"    iifname \"lan\" oifname \"lan\" ct status dnat ip saddr {source} meta l4proto udp snat ip to {wan} : udp sport ^ {key}\n");
+                }
+            }
+
             sb.Append(CultureInfo.InvariantCulture, $"    iifname \"lan\" oifname \"lan\" ct status dnat meta l4proto udp {snatUdp}\n");
         }
 
