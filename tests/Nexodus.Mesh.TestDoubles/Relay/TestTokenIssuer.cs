@@ -47,7 +47,7 @@ public sealed class TestTokenIssuer : IDisposable
     }
 
     /// <summary>A token for <paramref name="subject"/> in <paramref name="vpcs"/>; by default valid for 15 minutes from now.</summary>
-    public string Issue(PublicKey subject, IEnumerable<Guid> vpcs, TimeSpan? lifetime = null, DateTimeOffset? issuedAt = null, string audience = "nexodus-relay", string type = "nexodus-relay+jwt", string? subjectOverride = null)
+    public string Issue(PublicKey subject, IEnumerable<Guid> vpcs, TimeSpan? lifetime = null, DateTimeOffset? issuedAt = null, string audience = "nexodus-relay", string type = "nexodus-relay+jwt", string? subjectOverride = null, string[]? vpcOverride = null)
     {
         var iat = issuedAt ?? DateTimeOffset.UtcNow;
         var exp = iat + (lifetime ?? TimeSpan.FromMinutes(15));
@@ -63,7 +63,7 @@ public sealed class TestTokenIssuer : IDisposable
             Claims = new Dictionary<string, object>
             {
                 ["sub"] = subjectOverride ?? subject.ToString(),
-                ["vpc"] = vpcs.Select(v => v.ToString("D")).ToArray(),
+                ["vpc"] = vpcOverride ?? vpcs.Select(v => v.ToString("D")).ToArray(),
                 ["jti"] = Guid.NewGuid().ToString("N"),
             },
         };
