@@ -140,7 +140,7 @@ public sealed partial class RelayClient : IAsyncDisposable
     {
         using var handshake = CancellationTokenSource.CreateLinkedTokenSource(ct);
         handshake.CancelAfter(_options.HandshakeTimeout);
-        await using var stream = await RelayDialer.ConnectAsync(_options.Url, _options.Transport, _options.Trust, handshake.Token);
+        await using var stream = await RelayDialer.ConnectAsync(_options.Url, _options.Transport, _options.Trust, handshake.Token, _options.SocketFactory);
         var reader = FrameStreamReader.Create(stream);
         try
         {

@@ -38,4 +38,10 @@ public sealed class RelayClientOptions
     public int SendQueueSize { get; init; } = 1024;
 
     public RelayPacketHandler? OnPacket { get; init; }
+
+    /// <summary>
+    /// Creates the unconnected TCP socket for the upgrade transport (e.g. bound to an interface, or made inside a
+    /// network namespace); null = a default socket.
+    /// </summary>
+    public Func<System.Net.Sockets.Socket>? SocketFactory { get; init; }
 }

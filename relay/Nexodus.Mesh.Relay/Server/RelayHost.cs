@@ -93,13 +93,22 @@ public sealed partial class RelayHost : IAsyncDisposable
             k.Limits.MaxRequestHeadersTotalSize = 16 * 1024;
             k.Limits.MaxRequestBodySize = 1024;
             k.Limits.RequestHeadersTimeout = TimeSpan.FromSeconds(10);
-            k.Listen(host.Listen, listen =>
+            void Configure(Microsoft.AspNetCore.Server.Kestrel.Core.ListenOptions listen)
             {
                 if (host.Certificate is not null)
                 {
                     listen.UseHttps(host.Certificate);
                 }
-            });
+            }
+
+            if (host.ListenSocket is { } socket)
+            {
+                k.ListenHandle((ulong)socket.SafeHandle.DangerousGetHandle(), Configure);
+            }
+            else
+            {
+                k.Listen(host.Listen, Configure);
+            }
             if (host.MetricsListen is not null)
             {
                 k.Listen(host.MetricsListen);
@@ -136,14 +145,19 @@ public sealed partial class RelayHost : IAsyncDisposable
         app.Map(ProtocolConstants.Path, (HttpContext ctx) => AcceptAsync(ctx, server));
 
         await app.StartAsync(cancellationToken);
-        var addresses = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.Select(a => new Uri(a)).ToList();
-        // Kestrel reports endpoints in the order they were configured: main first, then metrics.
-        var main = addresses[0];
+        var addresses = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses
+            .Select(a => Uri.TryCreate(a, UriKind.Absolute, out var u) ? u : null).OfType<Uri>().ToList();
+        // Kestrel reports endpoints in the order they were configured: main first, then metrics. A handed-in
+        // socket is reported by handle, so its URL is built from the socket's own address.
+        var main = host.ListenSocket?.LocalEndPoint is IPEndPoint bound
+            ? new Uri($"{(host.Certificate is null ? "http" : "https")}://{(bound.AddressFamily == System.Net.Sockets.AddressFamily.InterNetworkV6 ? $"[{bound.Address}]" : bound.Address.ToString())}:{bound.Port}/")
+            : addresses[0];
         Uri? metricsUrl = null;
         if (host.MetricsListen is not null)
         {
-            metricsPort = addresses[1].Port;
-            metricsUrl = new Uri(addresses[1], "/metrics");
+            var metricsAddress = addresses[^1];
+            metricsPort = metricsAddress.Port;
+            metricsUrl = new Uri(metricsAddress, "/metrics");
         }
 
         IAsyncDisposable? stun = null;

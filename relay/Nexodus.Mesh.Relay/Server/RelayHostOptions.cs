@@ -9,6 +9,12 @@ public sealed class RelayHostOptions
     /// <summary>Main listener (relay, probe, healthz, and metrics unless <see cref="MetricsListen"/> is set).</summary>
     public IPEndPoint Listen { get; init; } = new(IPAddress.Any, 443);
 
+    /// <summary>
+    /// An already bound and listening socket to serve instead of <see cref="Listen"/> (socket activation, or a socket
+    /// created inside a network namespace by a test lab). The host takes ownership.
+    /// </summary>
+    public System.Net.Sockets.Socket? ListenSocket { get; init; }
+
     /// <summary>Server certificate; null = plain HTTP (only for tests and behind a TLS-terminating proxy).</summary>
     public X509Certificate2? Certificate { get; init; }
 

@@ -11,7 +11,7 @@ internal static class RelayDialer
 {
     private const int MaxResponseHeader = 8 * 1024;
 
-    public static async Task<Stream> ConnectAsync(Uri uri, RelayTransport transport, TlsTrust trust, CancellationToken cancellationToken)
+    public static async Task<Stream> ConnectAsync(Uri uri, RelayTransport transport, TlsTrust trust, CancellationToken cancellationToken, Func<Socket>? socketFactory = null)
     {
         if (uri.Scheme is not ("https" or "http"))
         {
@@ -20,7 +20,7 @@ internal static class RelayDialer
 
         return transport == RelayTransport.WebSocket
             ? await ConnectWebSocketAsync(uri, trust, cancellationToken)
-            : await ConnectUpgradeAsync(uri, trust, cancellationToken);
+            : await ConnectUpgradeAsync(uri, trust, socketFactory, cancellationToken);
     }
 
     private static async Task<Stream> ConnectWebSocketAsync(Uri uri, TlsTrust trust, CancellationToken cancellationToken)
@@ -43,9 +43,10 @@ internal static class RelayDialer
         return WebSocketStream.Create(ws, WebSocketMessageType.Binary, ownsWebSocket: true);
     }
 
-    private static async Task<Stream> ConnectUpgradeAsync(Uri uri, TlsTrust trust, CancellationToken cancellationToken)
+    private static async Task<Stream> ConnectUpgradeAsync(Uri uri, TlsTrust trust, Func<Socket>? socketFactory, CancellationToken cancellationToken)
     {
-        var socket = new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+        var socket = socketFactory?.Invoke() ?? new Socket(SocketType.Stream, ProtocolType.Tcp);
+        socket.NoDelay = true;
         Stream stream;
         try
         {
