@@ -142,6 +142,12 @@ public sealed partial class StunClient
             var rto = options.InitialRto;
             for (var i = 0; i < options.RequestCount; i++)
             {
+                var remaining = options.TotalTimeout is { } total ? total - _time.GetElapsedTime(pending.Started) : TimeSpan.MaxValue;
+                if (remaining <= TimeSpan.Zero)
+                {
+                    break;
+                }
+
                 pending.Transmissions++;
                 try
                 {
@@ -154,16 +160,7 @@ public sealed partial class StunClient
                 }
 
                 var wait = i == options.RequestCount - 1 ? options.InitialRto * options.LastWaitMultiplier : rto;
-                if (options.TotalTimeout is { } total)
-                {
-                    var remaining = total - _time.GetElapsedTime(pending.Started);
-                    if (remaining <= TimeSpan.Zero)
-                    {
-                        break;
-                    }
-
-                    wait = wait < remaining ? wait : remaining;
-                }
+                wait = wait < remaining ? wait : remaining;
 
                 if (await WaitAsync(pending.Completion.Task, wait, cancellationToken))
                 {

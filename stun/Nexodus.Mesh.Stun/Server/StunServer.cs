@@ -211,6 +211,7 @@ public sealed partial class StunServer : IAsyncDisposable
         {
             sender!.SendTo(responseBuffer[..response.Length], SocketFlags.None, destination);
             Metrics.Count(response, changedOrigin: response.SendFrom != (int)role);
+            Log.Answered(_logger, source, role, (StunSocketRole)response.SendFrom, response.Kind);
         }
         catch (Exception e) when (e is SocketException or ObjectDisposedException)
         {
@@ -253,6 +254,9 @@ public sealed partial class StunServer : IAsyncDisposable
 
         [LoggerMessage(3, LogLevel.Debug, "STUN send to {Destination} failed: {Message}")]
         public static partial void SendFailed(ILogger logger, StunAddress destination, string message);
+
+        [LoggerMessage(5, LogLevel.Trace, "STUN answered {Source} (received on {Role}, sent from {SendFrom}): {Kind}")]
+        public static partial void Answered(ILogger logger, StunAddress source, StunSocketRole role, StunSocketRole sendFrom, StunResponseKind kind);
 
         [LoggerMessage(4, LogLevel.Debug, "STUN receive on {Role} failed: {Error}")]
         public static partial void ReceiveFailed(ILogger logger, StunSocketRole role, SocketError error);
