@@ -103,4 +103,25 @@ public sealed class InteropTests
         Assert.False(File.Exists($"/var/run/wireguard/{lab.OurInterface}.sock"));
         Assert.NotEqual(0, InteropLab.Exec(lab.Ns.A, "ip", "link", "show", lab.OurInterface).ExitCode);
     }
+
+    /// <summary>~130 s: crosses the 120 s rekey with pings every 100 ms; no gap over 1 s, and a new handshake happened.</summary>
+    [RootFact]
+    public async Task Rekey_After120Seconds_TrafficFlowsWithoutStall()
+    {
+        await using var lab = await InteropLab.StartAsync(weKnowEndpoint: true, theyKnowEndpoint: true);
+        Assert.Equal(1, InteropLab.Ping(lab.Ns.A, lab.TheirTunnelIp, 1));
+        var first = InteropLab.PeerDump(lab.Ns.A, lab.OurInterface)!.Value.LatestHandshake;
+        var (_, output) = InteropLab.Exec(lab.Ns.A, "busybox", "ping", "-c", "1300", "-i", "0.1", "-W", "1", lab.TheirTunnelIp);
+        var seqs = System.Text.RegularExpressions.Regex.Matches(output, @"seq=(\d+)").Select(m => int.Parse(m.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture)).Order().ToArray();
+        Assert.True(seqs.Length > 1250, $"only {seqs.Length} of 1300 replies");
+        var maxGap = 0;
+        for (var i = 1; i < seqs.Length; i++)
+        {
+            maxGap = Math.Max(maxGap, seqs[i] - seqs[i - 1] - 1);
+        }
+
+        Assert.True(maxGap < 10, $"{maxGap} consecutive pings lost (over 1 s)");
+        var last = InteropLab.PeerDump(lab.Ns.A, lab.OurInterface)!.Value.LatestHandshake;
+        Assert.True(last >= first + 110, $"no rekey: handshakes at {first} and {last}");
+    }
 }
