@@ -21,16 +21,7 @@ internal sealed class PeerTimer : IDisposable
         _timer = time.CreateTimer(_ => Fire(), null, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
     }
 
-    public bool IsPending
-    {
-        get
-        {
-            lock (_sync)
-            {
-                return _pending;
-            }
-        }
-    }
+    public bool IsPending => Volatile.Read(ref _pending);
 
     public void Mod(TimeSpan due)
     {
@@ -49,6 +40,12 @@ internal sealed class PeerTimer : IDisposable
 
     public void Del()
     {
+        // Called for nearly every packet: skip the timer-queue update when there is nothing to cancel.
+        if (!Volatile.Read(ref _pending))
+        {
+            return;
+        }
+
         lock (_sync)
         {
             _pending = false;
