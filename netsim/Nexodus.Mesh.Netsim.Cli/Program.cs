@@ -1,3 +1,3 @@
-// Entry point; the component issue that owns this binary replaces this file.
-Console.Error.WriteLine("Nexodus.Mesh.Netsim.Cli: not built yet");
-return 2;
+using Nexodus.Mesh.Netsim.Cli;
+
+return await NetsimCommands.Build().Parse(args).InvokeAsync();

@@ -1,3 +1,3 @@
-// Entry point; the component issue that owns this binary replaces this file.
-Console.Error.WriteLine("Nexodus.Mesh.Relay.Cli: not built yet");
-return 2;
+using Nexodus.Mesh.Relay.Cli;
+
+return await RelayCommand.Create().Parse(args).InvokeAsync();

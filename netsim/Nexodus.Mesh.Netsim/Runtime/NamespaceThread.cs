@@ -1,0 +1,91 @@
+using System.Collections.Concurrent;
+using System.Runtime.InteropServices;
+
+namespace Nexodus.Mesh.Netsim;
+
+/// <summary>
+/// A dedicated thread that has joined a network namespace with setns(2). A socket's namespace is fixed when the
+/// socket is created, so sockets made here belong to the namespace and can be used from any thread afterwards.
+/// Only the calling thread changes namespace, which is why the work is never run on the thread pool.
+/// </summary>
+internal sealed class NamespaceThread : IDisposable
+{
+    private readonly BlockingCollection<Action> _work = [];
+    private readonly Thread _thread;
+    private readonly string _namespaceName;
+
+    public NamespaceThread(string namespaceName)
+    {
+        _namespaceName = namespaceName;
+        var ready = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        _thread = new Thread(() => Run(ready)) { IsBackground = true, Name = $"netns {namespaceName}" };
+        _thread.Start();
+        ready.Task.GetAwaiter().GetResult();
+    }
+
+    public Task<T> InvokeAsync<T>(Func<T> work)
+    {
+        if (Thread.CurrentThread == _thread)
+        {
+            return Task.FromResult(work());
+        }
+
+        var tcs = new TaskCompletionSource<T>(TaskCreationOptions.RunContinuationsAsynchronously);
+        try
+        {
+            _work.Add(() =>
+            {
+                try
+                {
+                    tcs.SetResult(work());
+                }
+                catch (Exception e)
+                {
+                    tcs.SetException(e);
+                }
+            });
+        }
+        catch (InvalidOperationException)
+        {
+            throw new ObjectDisposedException($"namespace thread for {_namespaceName}");
+        }
+
+        return tcs.Task;
+    }
+
+    public T Invoke<T>(Func<T> work) => InvokeAsync(work).GetAwaiter().GetResult();
+
+    public void Dispose()
+    {
+        _work.CompleteAdding();
+        if (Thread.CurrentThread != _thread)
+        {
+            _thread.Join(TimeSpan.FromSeconds(10));
+        }
+
+        _work.Dispose();
+    }
+
+    private void Run(TaskCompletionSource ready)
+    {
+        try
+        {
+            using var handle = File.OpenHandle(Path.Combine(Naming.NetnsDirectory, _namespaceName));
+            if (NativeMethods.setns((int)handle.DangerousGetHandle(), NativeMethods.CloneNewNet) != 0)
+            {
+                throw new NetsimException($"setns({_namespaceName}) failed: errno {Marshal.GetLastPInvokeError()}");
+            }
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or NetsimException)
+        {
+            ready.SetException(e is NetsimException ? e : new NetsimException($"cannot enter namespace {_namespaceName}: {e.Message}", e));
+            return;
+        }
+
+        ready.SetResult();
+        foreach (var item in _work.GetConsumingEnumerable())
+        {
+            item();
+        }
+    }
+}

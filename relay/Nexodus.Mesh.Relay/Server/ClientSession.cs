@@ -1,0 +1,315 @@
+using System.Buffers;
+using System.IO.Pipelines;
+using Microsoft.Extensions.Logging;
+using Nexodus.Mesh.Core.Keys;
+using Nexodus.Mesh.Relay.Admission;
+using Nexodus.Mesh.Relay.Protocol;
+using Nexodus.Mesh.Relay.Transport;
+
+namespace Nexodus.Mesh.Relay.Server;
+
+/// <summary>
+/// One admitted node connected to this relay: reads its frames, routes its packets to keys that share a VPC with
+/// it, and owns the queues of packets waiting to be written to it.
+/// </summary>
+internal sealed partial class ClientSession : PeerRoute
+{
+    private static readonly TimeSpan PeerGoneRepeat = TimeSpan.FromSeconds(1);
+    private readonly RelayServer _server;
+    private readonly TokenBucket? _bucket;
+    private readonly byte[] _keyBytes;
+    private readonly byte[] _scratch = new byte[ProtocolConstants.MaxPayloadSize];
+    private readonly CancellationTokenSource _end = new();
+    private volatile Admission.Admission _admission;
+    private long _lastReceived;
+    private PeerRoute? _lastRoute;
+    private byte[]? _lastGoneKey;
+    private long _lastGoneAt;
+    private string? _pendingToken;
+    private string _endReason = "closed";
+
+    public ClientSession(RelayServer server, PublicKey key, Admission.Admission admission, Stream stream)
+        : base(key)
+    {
+        _server = server;
+        _admission = admission;
+        _keyBytes = key.Span.ToArray();
+        var options = server.Options;
+        Sender = new FrameSender(stream, options.DataQueueSize, options.DiscoQueueSize, lane => server.Metrics.Drops.WithLabels(lane == OutboundLane.Disco ? "queue_disco" : "queue_data").Inc());
+        if (options.RateBytesPerSecond > 0)
+        {
+            _bucket = new TokenBucket(options.RateBytesPerSecond, options.RateBurstBytes, server.Time);
+        }
+    }
+
+    public FrameSender Sender { get; }
+
+    public override Guid[] Vpcs => _admission.Vpcs;
+
+    public override bool Deliver(ReadOnlySpan<byte> sourceKey, PacketKind kind, ReadOnlySpan<byte> packet) =>
+        Sender.EnqueuePacket(FrameType.RecvPacket, sourceKey, kind, packet);
+
+    /// <summary>A newer connection for the same key took over: say so, then close once the queue is written.</summary>
+    public void Replace()
+    {
+        _endReason = "replaced by a newer connection for the same node key";
+        Sender.EnqueueControl(new TextFrame("replaced: another connection for this node key is now active").Encode(FrameType.Health));
+        CloseAfterDrain();
+    }
+
+    /// <summary>Ends the session (relay shutdown); <paramref name="goodbye"/> is written first if given.</summary>
+    public void End(byte[]? goodbye, string reason)
+    {
+        _endReason = reason;
+        if (goodbye is not null)
+        {
+            Sender.EnqueueControl(goodbye);
+            CloseAfterDrain();
+        }
+        else
+        {
+            _end.Cancel();
+        }
+    }
+
+    private void CloseAfterDrain()
+    {
+        // Give the writer a moment to flush the last frames; a stuck reader must not keep the session alive.
+        _ = Task.Delay(TimeSpan.FromMilliseconds(200), _server.Time).ContinueWith(_ => _end.Cancel(), TaskScheduler.Default);
+    }
+
+    public async Task RunAsync(PipeReader reader, CancellationToken cancellationToken)
+    {
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, _end.Token);
+        var ct = linked.Token;
+        _lastReceived = _server.Time.GetTimestamp();
+        Sender.EnqueueControl(new ServerInfoFrame(ProtocolConstants.Version, _server.Options.KeepAlive).Encode());
+        var writer = Sender.RunAsync(ct);
+        var timers = TimersAsync(ct);
+        try
+        {
+            await ReadLoopAsync(reader, ct);
+        }
+        catch (RelayProtocolException e)
+        {
+            _endReason = "protocol violation: " + e.Reason;
+            _server.Metrics.ProtocolErrors.Inc();
+            Sender.EnqueueControl(new TextFrame("protocol violation: " + e.Reason).Encode(FrameType.Health));
+            await Task.WhenAny(Task.Delay(TimeSpan.FromMilliseconds(100), _server.Time, CancellationToken.None), writer);
+        }
+        catch (Exception e) when (e is OperationCanceledException or IOException or System.Net.WebSockets.WebSocketException or ObjectDisposedException)
+        {
+        }
+        finally
+        {
+            await _end.CancelAsync();
+            Sender.Close();
+            await IgnoreAsync(writer);
+            await IgnoreAsync(timers);
+            _server.OnSessionEnded(this);
+            Log.Ended(_server.Logger, Key.Fingerprint(), _endReason);
+            _end.Dispose();
+        }
+    }
+
+    private static async Task IgnoreAsync(Task task)
+    {
+        try
+        {
+            await task;
+        }
+        catch (Exception e) when (e is OperationCanceledException or IOException or System.Net.WebSockets.WebSocketException or ObjectDisposedException or InvalidOperationException)
+        {
+        }
+    }
+
+    private async Task ReadLoopAsync(PipeReader reader, CancellationToken ct)
+    {
+        while (true)
+        {
+            var result = await reader.ReadAsync(ct);
+            var buffer = result.Buffer;
+            var consumed = 0;
+            while (FrameReader.TryReadFrame(ref buffer, out var type, out var payload))
+            {
+                consumed += ProtocolConstants.HeaderSize + (int)payload.Length;
+                HandleFrame(type, FrameStreamReader.Contiguous(payload, _scratch));
+                if (_pendingToken is not null)
+                {
+                    break;
+                }
+            }
+
+            reader.AdvanceTo(buffer.Start, buffer.End);
+            if (consumed > 0)
+            {
+                Interlocked.Exchange(ref _lastReceived, _server.Time.GetTimestamp());
+            }
+
+            if (_pendingToken is { } token)
+            {
+                _pendingToken = null;
+                await RefreshAdmissionAsync(token, ct);
+            }
+
+            if (result.IsCompleted)
+            {
+                _endReason = "client closed the connection";
+                return;
+            }
+
+            if (_bucket is not null && consumed > 0)
+            {
+                var wait = _bucket.Consume(consumed);
+                if (wait > TimeSpan.Zero)
+                {
+                    _server.Metrics.ThrottleSeconds.Inc(wait.TotalSeconds);
+                    await Task.Delay(wait, _server.Time, ct);
+                }
+            }
+        }
+    }
+
+    private void HandleFrame(FrameType type, ReadOnlySpan<byte> payload)
+    {
+        switch (type)
+        {
+            case FrameType.SendPacket:
+                var frame = PacketFrame.Read(payload);
+                if (frame.Packet.Length > ProtocolConstants.MaxPacketSize)
+                {
+                    throw new RelayProtocolException($"packet of {frame.Packet.Length} bytes exceeds {ProtocolConstants.MaxPacketSize}");
+                }
+
+                Route(frame.Key, frame.Kind, frame.Packet);
+                break;
+            case FrameType.KeepAlive:
+            case FrameType.Pong:
+                break;
+            case FrameType.Ping:
+                Sender.EnqueueControl(new PingFrame(PingFrame.Read(payload).Data).Encode(FrameType.Pong));
+                break;
+            case FrameType.TokenUpdate:
+                _pendingToken = TextFrame.Read(payload, ProtocolConstants.MaxTokenSize).Text;
+                break;
+            case FrameType.ServerKey or FrameType.ClientInfo or FrameType.ServerInfo or FrameType.RecvPacket or FrameType.PeerGone
+                or FrameType.PeerPresent or FrameType.Health or FrameType.Restarting or FrameType.MeshHello or FrameType.MeshPeerPresent
+                or FrameType.MeshPeerGone or FrameType.ForwardPacket:
+                throw new RelayProtocolException($"a client may not send {type} frames");
+            default:
+                // Unknown frame types are skipped by length: newer clients may send frames we do not know yet.
+                break;
+        }
+    }
+
+    private void Route(ReadOnlySpan<byte> destination, PacketKind kind, ReadOnlySpan<byte> packet)
+    {
+        var metrics = _server.Metrics;
+        if (!_server.Table.TryFind(destination, out var route))
+        {
+            metrics.Drops.WithLabels("no_route").Inc();
+            ReplyGone(destination);
+            return;
+        }
+
+        if (!route.SharesVpcWith(_admission.Vpcs))
+        {
+            // Reported exactly like an absent key: the relay must not reveal who is online in other VPCs.
+            metrics.Drops.WithLabels("no_shared_vpc").Inc();
+            ReplyGone(destination);
+            return;
+        }
+
+        if (!ReferenceEquals(route, _lastRoute))
+        {
+            route.NoteSender(Key);
+            _lastRoute = route;
+        }
+
+        if (route.Deliver(_keyBytes, kind, packet))
+        {
+            if (route is ClientSession)
+            {
+                metrics.LocalPackets.Inc();
+                metrics.LocalBytes.Inc(packet.Length);
+            }
+            else
+            {
+                metrics.MeshOutPackets.Inc();
+                metrics.MeshOutBytes.Inc(packet.Length);
+            }
+        }
+    }
+
+    private void ReplyGone(ReadOnlySpan<byte> destination)
+    {
+        // At most one peer-gone per destination per second, so a sender blasting at an absent key gets told, not flooded.
+        var now = _server.Time.GetTimestamp();
+        if (_lastGoneKey is not null && destination.SequenceEqual(_lastGoneKey) && _server.Time.GetElapsedTime(_lastGoneAt, now) < PeerGoneRepeat)
+        {
+            return;
+        }
+
+        _lastGoneKey = destination.ToArray();
+        _lastGoneAt = now;
+        Sender.EnqueueControl(PeerGoneFrame.Encode(destination, PeerGoneReason.NotHere));
+    }
+
+    private async Task RefreshAdmissionAsync(string token, CancellationToken ct)
+    {
+        Admission.Admission admission;
+        try
+        {
+            admission = await _server.Validator.ValidateAsync(token, Key, ct);
+        }
+        catch (AdmissionException e)
+        {
+            _server.Metrics.AuthFailures.WithLabels("token_refresh").Inc();
+            throw new RelayProtocolException("token update refused: " + e.Message);
+        }
+
+        var vpcsChanged = !SameVpcs(admission.Vpcs, _admission.Vpcs);
+        _admission = admission;
+        _lastRoute = null;
+        if (vpcsChanged)
+        {
+            _server.Table.AnnounceToMesh(this);
+        }
+
+        Log.TokenRefreshed(_server.Logger, Key.Fingerprint(), admission.Expires);
+    }
+
+    private static bool SameVpcs(Guid[] a, Guid[] b) => a.AsSpan().SequenceEqual(b);
+
+    private async Task TimersAsync(CancellationToken ct)
+    {
+        var keepAlive = _server.Options.KeepAlive;
+        while (!ct.IsCancellationRequested)
+        {
+            await Task.Delay(keepAlive, _server.Time, ct);
+            Sender.EnqueueControl(SimpleFrames.KeepAlive);
+            if (_server.Time.GetElapsedTime(Interlocked.Read(ref _lastReceived)) > keepAlive * 3)
+            {
+                _endReason = "idle: nothing received for three keepalive intervals";
+                await _end.CancelAsync();
+                return;
+            }
+
+            if (_admission.Expires + AdmissionValidator.ClockSkew < _server.Time.GetUtcNow())
+            {
+                _server.Metrics.AuthFailures.WithLabels("token_expired_in_session").Inc();
+                End(new TextFrame("admission token expired: present a new token (token-update frame) or reconnect").Encode(FrameType.Health), "admission expired");
+                return;
+            }
+        }
+    }
+
+    private static partial class Log
+    {
+        [LoggerMessage(Level = LogLevel.Debug, Message = "Client {Key} session ended: {Reason}")]
+        public static partial void Ended(ILogger logger, string key, string reason);
+
+        [LoggerMessage(Level = LogLevel.Debug, Message = "Client {Key} refreshed its admission until {Expires}")]
+        public static partial void TokenRefreshed(ILogger logger, string key, DateTimeOffset expires);
+    }
+}
