@@ -1,21 +1,47 @@
 using System.Globalization;
 using System.Text.RegularExpressions;
 using Nexodus.Mesh.Core.Keys;
+using Nexodus.Mesh.Netsim;
+using Nexodus.Mesh.Netsim.Scenarios;
 using Nexodus.Mesh.TestDoubles.WireGuard;
 
 namespace Nexodus.Mesh.Node.Tests.WireGuard;
 
 /// <summary>
-/// Our engine (`nexd tunnel`) in namespace A against wireguard-go (configured with `wg`) in namespace B.
-/// Tunnel addresses 10.&lt;subnet&gt;.0.1 (ours) and .2 (wireguard-go).
+/// Our engine (`nexd tunnel`) on netsim host "alice" against wireguard-go (configured with `wg`) on the public
+/// host "stun". Tunnel addresses 10.77.0.1 (ours) and 10.77.0.2 (wireguard-go). Interface names carry a
+/// per-process prefix because the UAPI sockets in /var/run/wireguard are shared by all namespaces.
 /// </summary>
 internal sealed partial class InteropLab : IAsyncDisposable
 {
+    private static int _counter;
     private readonly string _dir = Directory.CreateTempSubdirectory("wgt").FullName;
 
-    private InteropLab(NamespacePair ns) => Ns = ns;
+    private InteropLab(Lab netsim)
+    {
+        Netsim = netsim;
+        Ours = netsim.Host("alice");
+        Theirs = netsim.Host("stun");
+        Id = $"wgt{Environment.ProcessId % 1_000_000}x{Interlocked.Increment(ref _counter)}";
+    }
 
-    public NamespacePair Ns { get; }
+    public Lab Netsim { get; }
+
+    public LabHost Ours { get; }
+
+    public LabHost Theirs { get; }
+
+    public string Id { get; }
+
+    public string A => Ours.NamespaceName;
+
+    public string B => Theirs.NamespaceName;
+
+    public string AddressA => Ours.Address.ToString();
+
+    public string AddressB => Theirs.Address.ToString();
+
+    public string OurDevice => Ours.DefaultInterface;
 
     public PrivateKey OurKey { get; } = PrivateKey.Generate();
 
@@ -25,25 +51,25 @@ internal sealed partial class InteropLab : IAsyncDisposable
 
     public BackgroundProcess? WireGuardGo { get; private set; }
 
-    public string OurInterface => Ns.Id + "n";
+    public string OurInterface => Id + "n";
 
-    public string TheirInterface => Ns.Id + "g";
+    public string TheirInterface => Id + "g";
 
-    public string OurTunnelIp => $"10.{Ns.Subnet}.0.1";
+    public string OurTunnelIp => "10.77.0.1";
 
-    public string TheirTunnelIp => $"10.{Ns.Subnet}.0.2";
+    public string TheirTunnelIp => "10.77.0.2";
 
     /// <summary>
     /// Starts both sides. <paramref name="weKnowEndpoint"/> / <paramref name="theyKnowEndpoint"/> decide who can
     /// initiate: the side without the other's endpoint can only respond.
     /// </summary>
-    public static async Task<InteropLab> StartAsync(bool weKnowEndpoint, bool theyKnowEndpoint, string? extraPeerLines = null)
+    public static async Task<InteropLab> StartAsync(bool weKnowEndpoint, bool theyKnowEndpoint, string scenario = "public")
     {
-        var lab = new InteropLab(new NamespacePair());
+        var lab = new InteropLab(await Lab.StartAsync(BuiltInScenarios.Load(scenario)));
         try
         {
             await lab.StartWireGuardGoAsync(theyKnowEndpoint);
-            await lab.StartNexdAsync(weKnowEndpoint, extraPeerLines);
+            await lab.StartNexdAsync(weKnowEndpoint);
             return lab;
         }
         catch
@@ -55,22 +81,22 @@ internal sealed partial class InteropLab : IAsyncDisposable
 
     private async Task StartWireGuardGoAsync(bool knowEndpoint)
     {
-        WireGuardGo = NamespacePair.Start(Ns.B, new Dictionary<string, string> { ["WG_PROCESS_FOREGROUND"] = "1" }, "wireguard-go", TheirInterface);
-        await WaitForAsync(() => File.Exists($"/var/run/wireguard/{TheirInterface}.sock") && Exec(Ns.B, "ip", "link", "show", TheirInterface).ExitCode == 0, "wireguard-go interface");
+        WireGuardGo = Start(B, new Dictionary<string, string> { ["WG_PROCESS_FOREGROUND"] = "1" }, "wireguard-go", TheirInterface);
+        await WaitForAsync(() => File.Exists($"/var/run/wireguard/{TheirInterface}.sock") && Exec(B, "ip", "link", "show", TheirInterface).ExitCode == 0, "wireguard-go interface");
         var keyFile = Path.Combine(_dir, "their.key");
         await File.WriteAllTextAsync(keyFile, TheirKey.ExportText() + "\n");
         var args = new List<string> { "wg", "set", TheirInterface, "private-key", keyFile, "listen-port", "51820", "peer", OurKey.PublicKey.ToString(), "allowed-ips", OurTunnelIp + "/32" };
         if (knowEndpoint)
         {
-            args.AddRange(["endpoint", Ns.AddressA + ":51821"]);
+            args.AddRange(["endpoint", AddressA + ":51821"]);
         }
 
-        Check(Ns.B, [.. args]);
-        Check(Ns.B, "ip", "addr", "add", TheirTunnelIp + "/24", "dev", TheirInterface);
-        Check(Ns.B, "ip", "link", "set", TheirInterface, "mtu", "1420", "up");
+        Check(B, [.. args]);
+        Check(B, "ip", "addr", "add", TheirTunnelIp + "/24", "dev", TheirInterface);
+        Check(B, "ip", "link", "set", TheirInterface, "mtu", "1420", "up");
     }
 
-    private async Task StartNexdAsync(bool knowEndpoint, string? extraPeerLines)
+    private async Task StartNexdAsync(bool knowEndpoint)
     {
         var config = $"""
             [Interface]
@@ -82,12 +108,11 @@ internal sealed partial class InteropLab : IAsyncDisposable
             [Peer]
             PublicKey = {TheirKey.PublicKey}
             AllowedIPs = {TheirTunnelIp}/32
-            {(knowEndpoint ? $"Endpoint = {Ns.AddressB}:51820" : "")}
-            {extraPeerLines}
+            {(knowEndpoint ? $"Endpoint = {AddressB}:51820" : "")}
             """;
         var file = Path.Combine(_dir, "nexd.conf");
         await File.WriteAllTextAsync(file, config);
-        Nexd = NamespacePair.Start(Ns.A, null, "dotnet", Path.Combine(AppContext.BaseDirectory, "nexd.dll"), "tunnel", "--interface", OurInterface, "--config", file, "--verbose");
+        Nexd = Start(A, null, "dotnet", Path.Combine(AppContext.BaseDirectory, "nexd.dll"), "tunnel", "--interface", OurInterface, "--config", file, "--verbose");
         await WaitForAsync(() => File.Exists($"/var/run/wireguard/{OurInterface}.sock") || Nexd.Process.HasExited, "nexd interface");
         if (Nexd.Process.HasExited)
         {
@@ -95,7 +120,11 @@ internal sealed partial class InteropLab : IAsyncDisposable
         }
     }
 
-    public static (int ExitCode, string Output) Exec(string ns, params string[] command) => NamespacePair.Exec(ns, TimeSpan.FromSeconds(120), command);
+    public static (int ExitCode, string Output) Exec(string ns, params string[] command) => Exec(ns, TimeSpan.FromSeconds(120), command);
+
+    public static (int ExitCode, string Output) Exec(string ns, TimeSpan timeout, params string[] command) => Shell.Run("ip", ["netns", "exec", ns, .. command], timeout);
+
+    private static BackgroundProcess Start(string ns, IDictionary<string, string>? env, params string[] command) => Shell.Background("ip", ["netns", "exec", ns, .. command], env);
 
     public static string Check(string ns, params string[] command)
     {
@@ -117,7 +146,7 @@ internal sealed partial class InteropLab : IAsyncDisposable
         var data = Path.Combine(_dir, "payload.bin");
         Shell.Check("sh", "-c", $"head -c {bytes} /dev/urandom > {data}");
         var sent = Shell.Check("sha256sum", data).Split(' ')[0];
-        var receiver = NamespacePair.Start(toNs, null, "python3", "-c", $$"""
+        var receiver = Start(toNs, null, "python3", "-c", $$"""
             import socket, hashlib
             s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1); s.bind(("{{toIp}}", 5201)); s.listen(1)
             print("listening", flush=True)
@@ -187,7 +216,12 @@ internal sealed partial class InteropLab : IAsyncDisposable
             await WireGuardGo.DisposeAsync();
         }
 
-        await Ns.DisposeAsync();
+        await Netsim.DisposeAsync();
+        foreach (var sock in new[] { OurInterface, TheirInterface })
+        {
+            File.Delete($"/var/run/wireguard/{sock}.sock");
+        }
+
         Directory.Delete(_dir, recursive: true);
     }
 
