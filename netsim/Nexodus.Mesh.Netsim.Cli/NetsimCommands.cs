@@ -16,6 +16,7 @@ internal static class NetsimCommands
         root.Subcommands.Add(List());
         root.Subcommands.Add(Sweep());
         root.Subcommands.Add(ScenariosCommand());
+        root.Subcommands.Add(GridCommand.Build());
         return root;
     }
 

@@ -57,6 +57,42 @@ public sealed class LabApiTests
     }
 
     [RootFact]
+    public async Task RunAsync_AsyncCode_StaysInTheNamespaceAcrossAwaits()
+    {
+        await using var lab = await Lab.StartAsync(BuiltInScenarios.Load("eim-apdf"));
+        var stun = lab.Host("stun");
+        var alice = lab.Host("alice");
+        using var stop = new CancellationTokenSource();
+
+        // An async echo server written the ordinary way: its socket is created after an await.
+        var server = stun.RunAsync(async () =>
+        {
+            await Task.Delay(10, stop.Token);
+            using var s = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
+            s.Bind(new IPEndPoint(stun.Addresses[1], 7000)); // only exists inside stun's namespace
+            var buf = new byte[64];
+            var r = await s.ReceiveFromAsync(buf, SocketFlags.None, new IPEndPoint(IPAddress.Any, 0), stop.Token);
+            await s.SendToAsync(buf.AsMemory(0, r.ReceivedBytes), SocketFlags.None, r.RemoteEndPoint, stop.Token);
+            return ((IPEndPoint)r.RemoteEndPoint).Address;
+        });
+        await stun.WaitForUdpPortAsync(7000, TimeSpan.FromSeconds(5));
+
+        using var client = alice.OpenUdpSocket();
+        await client.SendToAsync("ping"u8.ToArray(), SocketFlags.None, new IPEndPoint(stun.Addresses[1], 7000));
+        var reply = new byte[64];
+        var got = await client.ReceiveFromAsync(reply, SocketFlags.None, new IPEndPoint(IPAddress.Any, 0)).WaitAsync(TimeSpan.FromSeconds(5));
+        Assert.Equal("ping", System.Text.Encoding.ASCII.GetString(reply, 0, got.ReceivedBytes));
+        Assert.Equal(lab.Router("home").WanAddress, await server.WaitAsync(TimeSpan.FromSeconds(5)));
+
+        var inner = await alice.RunAsync(async () =>
+        {
+            await Task.Yield();
+            return await File.ReadAllTextAsync("/proc/thread-self/net/dev");
+        });
+        Assert.Contains("eth0:", inner, StringComparison.Ordinal);
+    }
+
+    [RootFact]
     public async Task WaitForPorts_SeeSocketsInTheNamespace_AndTimeOutOtherwise()
     {
         await using var lab = await Lab.StartAsync(BuiltInScenarios.Load("public"));

@@ -273,7 +273,11 @@ public sealed partial class Lab : IAsyncDisposable
 
         await Task.WhenAll(portTasks);
 
-        // 6. NAT rules, then the conntrack timeouts (the sysctls exist once conntrack is in use in the namespace).
+        // 6. Carrier: a fresh veth drops everything until the kernel's link watcher (rate-limited to about once a
+        //    second) has activated it, so the lab is only handed out once every link is really up.
+        await WaitForLinksAsync(AllNodes(), ct);
+
+        // 7. NAT rules, then the conntrack timeouts (the sysctls exist once conntrack is in use in the namespace).
         await Task.WhenAll(_routers.Values.Select(async r =>
         {
             await NftAsync(r, r.Ruleset, ct);
@@ -283,6 +287,32 @@ public sealed partial class Lab : IAsyncDisposable
                     $"net.netfilter.nf_conntrack_udp_timeout={seconds}", $"net.netfilter.nf_conntrack_udp_timeout_stream={seconds}"],
                 cancellationToken: ct);
         }));
+    }
+
+    private static async Task WaitForLinksAsync(IEnumerable<LabNode> nodes, CancellationToken ct)
+    {
+        var script = string.Join("; ", nodes.Select(n => $"ip -n {n.NamespaceName} -o link | sed 's/^/{n.Name} /'"));
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(15);
+        while (true)
+        {
+            var r = await CommandRunner.CheckAsync(["sh", "-c", script], cancellationToken: ct);
+            var notReady = r.StandardOutput.Split('\n', StringSplitOptions.RemoveEmptyEntries)
+                .Where(l => !l.Contains(": lo:", StringComparison.Ordinal))
+                .Where(l => l.Contains("NO-CARRIER", StringComparison.Ordinal) || l.Contains("qdisc noop", StringComparison.Ordinal)
+                    || l.Contains("state DOWN", StringComparison.Ordinal) || l.Contains("state LOWERLAYERDOWN", StringComparison.Ordinal))
+                .ToList();
+            if (notReady.Count == 0)
+            {
+                return;
+            }
+
+            if (DateTime.UtcNow > deadline)
+            {
+                throw new NetsimException($"links did not come up within 15s: {string.Join("; ", notReady.Select(l => l.Length > 80 ? l[..80] : l))}");
+            }
+
+            await Task.Delay(25, ct);
+        }
     }
 
     private void AppendLink(StringBuilder b, string iface, string node, string network, IEnumerable<System.Net.IPAddress> addresses)
@@ -327,6 +357,10 @@ public sealed partial class Lab : IAsyncDisposable
         }
 
         await IpBatchAsync(Network(net), $"link set {Naming.BridgePort(node)} {(up ? "up" : "down")}\n", ct);
+        if (up)
+        {
+            await WaitForLinksAsync([n, Network(net)], ct);
+        }
     }
 
     private static partial class Log

@@ -64,8 +64,7 @@ public abstract class LabNode
 
     /// <summary>
     /// Runs <paramref name="work"/> on a thread inside the namespace. Sockets it creates belong to the namespace
-    /// and can be used from any thread afterwards. Only synchronous work runs inside: code after an await in an
-    /// async lambda would continue on the thread pool, outside the namespace.
+    /// and can be used from any thread afterwards. For async work use <see cref="RunAsync(Func{Task})"/>.
     /// </summary>
     public Task<T> RunAsync<T>(Func<T> work) => _thread.Value.InvokeAsync(work);
 
@@ -75,6 +74,17 @@ public abstract class LabNode
         work();
         return true;
     });
+
+    /// <summary>
+    /// Runs async code inside the namespace: it starts on the namespace thread, and its continuations are posted back
+    /// there (a synchronization context), so sockets created after an await land in the namespace too. Continuations
+    /// that opt out (<c>ConfigureAwait(false)</c>, <c>Task.Run</c>) leave the namespace; never block on a task
+    /// inside (one thread serves the whole namespace).
+    /// </summary>
+    public Task RunAsync(Func<Task> work) => _thread.Value.InvokeAsync(work).Unwrap();
+
+    /// <inheritdoc cref="RunAsync(Func{Task})"/>
+    public Task<T> RunAsync<T>(Func<Task<T>> work) => _thread.Value.InvokeAsync(work).Unwrap();
 
     /// <summary>Creates a socket in the namespace.</summary>
     public Socket OpenSocket(AddressFamily family, SocketType type, ProtocolType protocol) =>

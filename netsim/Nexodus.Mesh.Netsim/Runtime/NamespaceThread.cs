@@ -55,6 +55,19 @@ internal sealed class NamespaceThread : IDisposable
 
     public T Invoke<T>(Func<T> work) => InvokeAsync(work).GetAwaiter().GetResult();
 
+    /// <summary>Queues a continuation; dropped silently once the thread is shut down (the lab is gone).</summary>
+    public void Post(Action work)
+    {
+        try
+        {
+            _work.Add(work);
+        }
+        catch (Exception e) when (e is InvalidOperationException or ObjectDisposedException)
+        {
+            // The namespace is being torn down; a late continuation has nowhere to run.
+        }
+    }
+
     public void Dispose()
     {
         _work.CompleteAdding();
@@ -82,10 +95,20 @@ internal sealed class NamespaceThread : IDisposable
             return;
         }
 
+        SynchronizationContext.SetSynchronizationContext(new NamespaceSynchronizationContext(this));
         ready.SetResult();
         foreach (var item in _work.GetConsumingEnumerable())
         {
-            item();
+            try
+            {
+                item();
+            }
+            catch (Exception e)
+            {
+                // Work items report their own failures; this catches exceptions of fire-and-forget async void
+                // continuations, which must not kill the process.
+                System.Diagnostics.Debug.WriteLine($"netns {_namespaceName}: unhandled {e}");
+            }
         }
     }
 }

@@ -1,0 +1,157 @@
+using System.Buffers;
+using System.Threading.Channels;
+using Nexodus.Mesh.Core.Net;
+
+namespace Nexodus.Mesh.Node.WireGuard;
+
+/// <summary>The long-running loops: bind receivers, TUN reader, handshake worker.</summary>
+internal sealed partial class Device
+{
+    /// <summary>Largest IP packet a TUN read may return.</summary>
+    private const int MaxPacketSize = 65535;
+
+    private readonly List<Thread> _receivers = [];
+    private Channel<HandshakeWork> _handshakes = null!;
+    private Thread? _tunReader;
+    private Task? _handshakeWorker;
+
+    private readonly record struct HandshakeWork(byte[] Buffer, int Length, Endpoint From);
+
+    private void InitQueues() =>
+        _handshakes = Channel.CreateBounded<HandshakeWork>(new BoundedChannelOptions(Options.HandshakeQueueSize)
+        {
+            SingleReader = true,
+            FullMode = BoundedChannelFullMode.Wait,
+        });
+
+    private void StartLoops()
+    {
+        StartReceivers();
+        _tunReader = new Thread(TunReadLoop) { IsBackground = true, Name = "wg-tun-read" };
+        _tunReader.Start();
+        _handshakeWorker = Task.Run(HandshakeLoopAsync);
+    }
+
+    private void StartReceivers()
+    {
+        for (var i = 0; i < Bind.ReceiverCount; i++)
+        {
+            var index = i;
+            var thread = new Thread(() => ReceiveLoop(index)) { IsBackground = true, Name = "wg-receive-" + i };
+            _receivers.Add(thread);
+            thread.Start();
+        }
+    }
+
+    private void StopReceivers()
+    {
+        Bind.Close();
+        foreach (var t in _receivers)
+        {
+            t.Join(TimeSpan.FromSeconds(5));
+        }
+
+        _receivers.Clear();
+    }
+
+    private void StopLoops()
+    {
+        StopReceivers();
+        _tunReader?.Join(TimeSpan.FromSeconds(5));
+        _handshakes.Writer.TryComplete();
+        _handshakeWorker?.Wait(TimeSpan.FromSeconds(5));
+    }
+
+    private void ReceiveLoop(int receiver)
+    {
+        var batch = new PacketBatch(Math.Max(1, Bind.BatchSize), MaxPacketSize);
+        try
+        {
+            while (true)
+            {
+                var n = Bind.Receive(receiver, batch, 0);
+                if (n == 0)
+                {
+                    return;
+                }
+
+                for (var i = 0; i < n; i++)
+                {
+                    var from = batch.Endpoints[i];
+                    if (from is not null)
+                    {
+                        HandleDatagram(from, batch.Buffers[i].AsSpan(batch.Offsets[i], batch.Lengths[i]));
+                    }
+                }
+            }
+        }
+        catch (Exception ex) when (ex is ObjectDisposedException or OperationCanceledException)
+        {
+        }
+        catch (Exception ex)
+        {
+            Log.LoopFailed(_logger, ex, "receive");
+        }
+    }
+
+    private void TunReadLoop()
+    {
+        var batch = new PacketBatch(Math.Max(1, Tun.BatchSize), Peer.Headroom + MaxPacketSize + Peer.Tailroom);
+        try
+        {
+            while (true)
+            {
+                var n = Tun.Read(batch, Peer.Headroom);
+                if (n == 0)
+                {
+                    return;
+                }
+
+                for (var i = 0; i < n; i++)
+                {
+                    RouteOutbound(batch.Buffers[i], batch.Offsets[i], batch.Lengths[i]);
+                }
+            }
+        }
+        catch (Exception ex) when (ex is ObjectDisposedException or OperationCanceledException)
+        {
+        }
+        catch (Exception ex)
+        {
+            Log.LoopFailed(_logger, ex, "tun read");
+        }
+    }
+
+    private async Task HandshakeLoopAsync()
+    {
+        try
+        {
+            await foreach (var work in _handshakes.Reader.ReadAllAsync())
+            {
+                try
+                {
+                    HandleHandshake(work.From, work.Buffer.AsSpan(0, work.Length));
+                }
+                finally
+                {
+                    ArrayPool<byte>.Shared.Return(work.Buffer);
+                }
+            }
+        }
+        catch (Exception ex)
+        {
+            Log.LoopFailed(_logger, ex, "handshake");
+        }
+    }
+
+    private void EnqueueHandshake(Endpoint from, ReadOnlySpan<byte> msg)
+    {
+        var buffer = ArrayPool<byte>.Shared.Rent(msg.Length);
+        msg.CopyTo(buffer);
+        if (!_handshakes.Writer.TryWrite(new HandshakeWork(buffer, msg.Length, from)))
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+            Counters.HandshakeQueueFull.Increment();
+        }
+    }
+}

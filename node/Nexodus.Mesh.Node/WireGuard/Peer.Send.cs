@@ -1,0 +1,252 @@
+using System.Buffers;
+
+namespace Nexodus.Mesh.Node.WireGuard;
+
+/// <summary>Outbound path: encrypt in place, stage while there is no usable session, send handshakes.</summary>
+internal sealed partial class Peer
+{
+    /// <summary>Buffers handed to the send path have this much room before the packet for the transport header.</summary>
+    public const int Headroom = MessageTransport.HeaderSize;
+
+    /// <summary>And this much after it for padding and the tag.</summary>
+    public const int Tailroom = Protocol.PaddingMultiple + Protocol.AeadTagSize;
+
+    /// <summary>
+    /// Sends an IP packet that sits at <paramref name="offset"/> in <paramref name="buffer"/> with
+    /// <see cref="Headroom"/> before and <see cref="Tailroom"/> after it. Falls back to staging a copy.
+    /// </summary>
+    public void SendPacket(byte[] buffer, int offset, int length)
+    {
+        if (!_running)
+        {
+            return;
+        }
+
+        var kp = _current;
+        bool stagedEmpty;
+        lock (Sync)
+        {
+            stagedEmpty = _staged.Count == 0;
+        }
+
+        if (stagedEmpty && kp is not null && TrySendTransport(kp, buffer, offset, length))
+        {
+            KeepKeyFreshSending();
+            return;
+        }
+
+        Stage(buffer.AsSpan(offset, length));
+        SendStagedPackets();
+    }
+
+    public void SendKeepalive()
+    {
+        lock (Sync)
+        {
+            if (_staged.Count == 0)
+            {
+                _staged.Enqueue((ArrayPool<byte>.Shared.Rent(Headroom + Tailroom), 0));
+            }
+        }
+
+        SendStagedPackets();
+    }
+
+    public void SendStagedPackets()
+    {
+        if (!_running)
+        {
+            return;
+        }
+
+        var sent = false;
+        while (true)
+        {
+            (byte[] Buffer, int Length) item;
+            var kp = _current;
+            lock (Sync)
+            {
+                if (_staged.Count == 0)
+                {
+                    break;
+                }
+
+                if (kp is null || !IsUsable(kp))
+                {
+                    kp = null;
+                    item = default;
+                }
+                else
+                {
+                    item = _staged.Dequeue();
+                }
+            }
+
+            if (kp is null)
+            {
+                SendHandshakeInitiation(isRetry: false);
+                return;
+            }
+
+            var ok = TrySendTransport(kp, item.Buffer!, Headroom, item.Length);
+            if (!ok)
+            {
+                lock (Sync)
+                {
+                    // Could not use the keypair after all (raced with expiry): keep the packet and rekey.
+                    var rest = _staged.ToArray();
+                    _staged.Clear();
+                    _staged.Enqueue(item);
+                    foreach (var r in rest)
+                    {
+                        _staged.Enqueue(r);
+                    }
+                }
+
+                SendHandshakeInitiation(isRetry: false);
+                return;
+            }
+
+            ArrayPool<byte>.Shared.Return(item.Buffer!);
+            sent = true;
+        }
+
+        if (sent)
+        {
+            KeepKeyFreshSending();
+        }
+    }
+
+    private bool IsUsable(Keypair kp) =>
+        kp.SendNonce < Protocol.RejectAfterMessages && Device.Time.GetUtcNow() - kp.Created < Protocol.RejectAfterTime;
+
+    private bool TrySendTransport(Keypair kp, byte[] buffer, int offset, int length)
+    {
+        var endpoint = _endpoint;
+        if (endpoint is null || Device.Time.GetUtcNow() - kp.Created >= Protocol.RejectAfterTime)
+        {
+            return false;
+        }
+
+        var nonce = kp.NextNonce();
+        if (nonce >= Protocol.RejectAfterMessages)
+        {
+            return false;
+        }
+
+        var padded = length == 0 ? 0 : Math.Min((length + Protocol.PaddingMultiple - 1) & ~(Protocol.PaddingMultiple - 1), Math.Max(Device.Mtu, length));
+        buffer.AsSpan(offset + length, padded - length).Clear();
+        MessageTransport.WriteHeader(buffer.AsSpan(offset - Headroom, Headroom), kp.RemoteIndex, nonce);
+        if (!kp.Seal(nonce, buffer.AsSpan(offset, padded), buffer.AsSpan(offset + padded, Protocol.AeadTagSize)))
+        {
+            return false;
+        }
+
+        var datagram = buffer.AsSpan(offset - Headroom, Headroom + padded + Protocol.AeadTagSize);
+        if (Device.Bind.Send(endpoint, datagram))
+        {
+            AddTx(datagram.Length);
+        }
+
+        TimersAnyAuthenticatedPacketTraversal();
+        TimersAnyAuthenticatedPacketSent();
+        if (length > 0)
+        {
+            TimersDataSent();
+        }
+
+        return true;
+    }
+
+    private void Stage(ReadOnlySpan<byte> packet)
+    {
+        var buffer = ArrayPool<byte>.Shared.Rent(Headroom + packet.Length + Tailroom);
+        packet.CopyTo(buffer.AsSpan(Headroom));
+        lock (Sync)
+        {
+            if (_staged.Count >= MaxStagedPackets)
+            {
+                ArrayPool<byte>.Shared.Return(_staged.Dequeue().Buffer);
+                Device.Counters.StagedDropped.Increment();
+            }
+
+            _staged.Enqueue((buffer, packet.Length));
+        }
+    }
+
+    /// <summary>Caller holds <see cref="Sync"/>.</summary>
+    private void FlushStaged()
+    {
+        while (_staged.Count > 0)
+        {
+            ArrayPool<byte>.Shared.Return(_staged.Dequeue().Buffer);
+        }
+    }
+
+    /// <summary>Sends an initiation unless one went out less than RekeyTimeout ago.</summary>
+    public void SendHandshakeInitiation(bool isRetry)
+    {
+        if (!_running)
+        {
+            return;
+        }
+
+        if (!isRetry)
+        {
+            Interlocked.Exchange(ref _handshakeAttempts, 0);
+        }
+
+        var now = Device.Time.GetUtcNow();
+        lock (Sync)
+        {
+            if (now - Handshake.LastSentHandshake < Protocol.RekeyTimeout)
+            {
+                return;
+            }
+
+            Handshake.LastSentHandshake = now;
+        }
+
+        Span<byte> msg = stackalloc byte[MessageInitiation.Size];
+        if (!Device.CreateInitiation(this, msg))
+        {
+            return;
+        }
+
+        Cookies.AddMacs(msg, MessageInitiation.Mac1Offset);
+        TimersAnyAuthenticatedPacketTraversal();
+        TimersAnyAuthenticatedPacketSent();
+        var endpoint = _endpoint;
+        if (endpoint is not null && Device.Bind.Send(endpoint, msg))
+        {
+            AddTx(msg.Length);
+        }
+
+        Device.LogSentInitiation(this);
+        TimersHandshakeInitiated();
+    }
+
+    public void SendHandshakeResponse()
+    {
+        Span<byte> msg = stackalloc byte[MessageResponse.Size];
+        if (!Device.CreateResponse(this, msg))
+        {
+            return;
+        }
+
+        Cookies.AddMacs(msg, MessageResponse.Mac1Offset);
+        if (!Device.BeginSymmetricSession(this))
+        {
+            return;
+        }
+
+        TimersSessionDerived();
+        TimersAnyAuthenticatedPacketTraversal();
+        TimersAnyAuthenticatedPacketSent();
+        var endpoint = _endpoint;
+        if (endpoint is not null && Device.Bind.Send(endpoint, msg))
+        {
+            AddTx(msg.Length);
+        }
+    }
+}
