@@ -1,3 +1,3 @@
-// Entry point; the component issue that owns this binary replaces this file.
-Console.Error.WriteLine("Nexodus.Mesh.Stun.Cli: not built yet");
-return 2;
+using Nexodus.Mesh.Stun.Cli;
+
+return await StunCommandLine.Build().Parse(args).InvokeAsync();
