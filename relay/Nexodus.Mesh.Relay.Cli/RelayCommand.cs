@@ -30,14 +30,15 @@ internal static class RelayCommand
         var rate = new Option<string>("--rate-limit") { Description = "Per-client receive rate in bytes/s (K/M/G suffixes; 0 = unlimited)", DefaultValueFactory = _ => "0" };
         var burst = new Option<string>("--rate-burst") { Description = "Per-client burst in bytes (≥ 64K)", DefaultValueFactory = _ => "1M" };
         var metrics = new Option<string?>("--metrics") { Description = "Separate plain-HTTP address:port for /metrics (default: on the main listener)" };
-        var stun = new Option<string>("--stun-listen") { Description = "UDP address:port of the embedded STUN server, or 'off'", DefaultValueFactory = _ => "off" };
+        var stun = new Option<string>("--stun-listen") { Description = "UDP address:port of the embedded STUN server, or 'off'", DefaultValueFactory = _ => "0.0.0.0:3478" };
+        var stunAlternate = new Option<string?>("--stun-alternate-ip") { Description = "Second IP of this host for RFC 5780 NAT behaviour discovery (needs a specific --stun-listen address)" };
         var keepAlive = new Option<int>("--keepalive") { Description = "Keepalive interval in seconds", DefaultValueFactory = _ => 30 };
         var logLevel = new Option<LogLevel>("--log-level") { Description = "Trace, Debug, Information, Warning, Error", DefaultValueFactory = _ => LogLevel.Information };
 
         var root = new RootCommand("nexodus-relay: forwards WireGuard ciphertext between admitted node keys that share a VPC")
         {
             listen, tlsCert, tlsKey, devTls, plainHttp, region, keyFile, meshPeer, meshKey, meshKeyFile, meshPin,
-            controlJwks, controlKey, controlIssuer, controlPin, rate, burst, metrics, stun, keepAlive, logLevel,
+            controlJwks, controlKey, controlIssuer, controlPin, rate, burst, metrics, stun, stunAlternate, keepAlive, logLevel,
         };
 
         root.SetAction(async (parse, ct) =>
@@ -81,6 +82,9 @@ internal static class RelayCommand
                     Certificate = certificate,
                     MetricsListen = metricsText is null ? null : CliParsing.Endpoint("--metrics", metricsText, 9090),
                     StunListen = stunText == "off" ? null : CliParsing.Endpoint("--stun-listen", stunText, 3478),
+                    StunAlternateIp = parse.GetValue(stunAlternate) is { } alt
+                        ? (IPAddress.TryParse(alt, out var altIp) ? altIp : throw new ArgumentException($"--stun-alternate-ip {alt}: not an IP address"))
+                        : null,
                     ControlJwks = jwks,
                     ControlKeyFile = jwksFile?.FullName,
                     Issuer = parse.GetValue(controlIssuer),

@@ -62,6 +62,9 @@ public sealed partial class RelayClient : IAsyncDisposable
 
     public PublicKey NodeKey => _options.NodeKey.PublicKey;
 
+    /// <summary>Data packets waiting to be written to the relay (for callers that want back-pressure instead of drops).</summary>
+    public int SendQueueDepth => _sender?.DataDepth ?? 0;
+
     public void Start() => _loop ??= Task.Run(() => RunAsync(_stop.Token));
 
     /// <summary>Completes when a session is established (now or after the next reconnect).</summary>

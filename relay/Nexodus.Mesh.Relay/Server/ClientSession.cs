@@ -68,14 +68,32 @@ internal sealed partial class ClientSession : PeerRoute
         }
         else
         {
-            _end.Cancel();
+            try
+            {
+                _end.Cancel();
+            }
+            catch (ObjectDisposedException)
+            {
+            }
         }
     }
 
     private void CloseAfterDrain()
     {
         // Give the writer a moment to flush the last frames; a stuck reader must not keep the session alive.
-        _ = Task.Delay(TimeSpan.FromMilliseconds(200), _server.Time).ContinueWith(_ => _end.Cancel(), TaskScheduler.Default);
+        _ = Task.Delay(TimeSpan.FromMilliseconds(200), _server.Time).ContinueWith(
+            _ =>
+            {
+                try
+                {
+                    _end.Cancel();
+                }
+                catch (ObjectDisposedException)
+                {
+                    // The session already ended on its own.
+                }
+            },
+            TaskScheduler.Default);
     }
 
     public async Task RunAsync(PipeReader reader, CancellationToken cancellationToken)

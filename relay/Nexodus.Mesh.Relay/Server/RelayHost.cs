@@ -164,7 +164,16 @@ public sealed partial class RelayHost : IAsyncDisposable
         IPEndPoint? stunEndpoint = null;
         if (host.StunListen is not null)
         {
-            (stun, stunEndpoint) = await StunHosting.StartAsync(host.StunListen, loggerFactory, time, cancellationToken);
+            try
+            {
+                (stun, stunEndpoint) = await StunHosting.StartAsync(host.StunListen, host.StunAlternateIp, metrics.Registry, loggerFactory);
+            }
+            catch
+            {
+                await app.StopAsync(CancellationToken.None);
+                await app.DisposeAsync();
+                throw;
+            }
         }
 
         server.StartMesh();

@@ -24,6 +24,12 @@ public sealed class RelayHostOptions
     /// <summary>UDP endpoint for the embedded STUN server; null = no STUN.</summary>
     public IPEndPoint? StunListen { get; init; }
 
+    /// <summary>
+    /// A second IP of this host for RFC 5780 behaviour discovery (the STUN server then binds both IPs × port and
+    /// port+1); null = plain binding only.
+    /// </summary>
+    public IPAddress? StunAlternateIp { get; init; }
+
     /// <summary>Control's JWKS URL (<c>--control-jwks</c>) or a JWKS file (<c>--control-key</c>); exactly one.</summary>
     public Uri? ControlJwks { get; init; }
 
