@@ -1,4 +1,5 @@
 using System.Security.Claims;
+using Microsoft.AspNetCore;
 using Microsoft.AspNetCore.Authentication.Cookies;
 using Microsoft.AspNetCore.Authentication.JwtBearer;
 using Microsoft.AspNetCore.Authentication.OpenIdConnect;
@@ -7,7 +8,6 @@ using Nexodus.Mesh.Control.Hosting;
 using Nexodus.Mesh.Control.Storage;
 using OpenIddict.Abstractions;
 using OpenIddict.Server;
-using Microsoft.AspNetCore;
 using static OpenIddict.Server.OpenIddictServerEvents;
 
 namespace Nexodus.Mesh.Control.Identity;
