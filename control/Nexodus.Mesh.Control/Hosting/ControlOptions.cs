@@ -68,9 +68,9 @@ internal sealed class ControlOptions
             yield return "Control:CoalesceWindow must be between 0 and 250 ms";
         }
 
-        if (RelayTokenLifetime < TimeSpan.FromMinutes(1))
+        if (RelayTokenLifetime < TimeSpan.FromSeconds(10))
         {
-            yield return "Control:RelayTokenLifetime must be at least 1 minute";
+            yield return "Control:RelayTokenLifetime must be at least 10 seconds";
         }
 
         if (HeartbeatInterval <= TimeSpan.Zero)

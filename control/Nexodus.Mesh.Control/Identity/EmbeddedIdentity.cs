@@ -36,6 +36,12 @@ internal static class EmbeddedIdentity
                     .SetDeviceAuthorizationEndpointUris("connect/device")
                     .SetEndUserVerificationEndpointUris("connect/verify")
                     .SetRevocationEndpointUris("connect/revoke");
+                if (options.PublicUrl is not null)
+                {
+                    // Replicas behind one URL must agree on the issuer, or tokens from one fail on another.
+                    o.SetIssuer(new Uri(options.PublicUrl));
+                }
+
                 o.AllowAuthorizationCodeFlow().RequireProofKeyForCodeExchange();
                 o.AllowDeviceAuthorizationFlow();
                 o.AllowRefreshTokenFlow();
