@@ -118,7 +118,9 @@ internal static class AuthorizationEndpoints
     private static ClaimsPrincipal UserPrincipal(User user, IEnumerable<string> scopes, ClaimsPrincipal? extra)
     {
         var identity = new ClaimsIdentity(OpenIddictServerAspNetCoreDefaults.AuthenticationScheme, Claims.Name, Claims.Role);
-        identity.SetClaim(Claims.Subject, user.Subject);
+        // Tokens of the embedded provider always name the internal user id; that user row carries the real
+        // (issuer, subject) of whichever provider authenticated the human.
+        identity.SetClaim(Claims.Subject, user.Id.ToString());
         identity.SetClaim(Claims.Name, user.DisplayName);
         if (user.Email is not null)
         {

@@ -3,6 +3,7 @@ using Microsoft.AspNetCore;
 using Microsoft.AspNetCore.Authentication.Cookies;
 using Microsoft.AspNetCore.Authentication.JwtBearer;
 using Microsoft.AspNetCore.Authentication.OpenIdConnect;
+using Microsoft.IdentityModel.Protocols.OpenIdConnect;
 using Microsoft.IdentityModel.Tokens;
 using Nexodus.Mesh.Control.Hosting;
 using Nexodus.Mesh.Control.Storage;
@@ -99,6 +100,20 @@ internal static class EmbeddedIdentity
                 oidc.ClientSecret = ext.ClientSecret;
                 oidc.ResponseType = "code";
                 oidc.UsePkce = true;
+                oidc.ResponseMode = OpenIdConnectResponseMode.Query;
+                // With query response mode the callback is a top-level GET, so Lax cookies arrive; SameAsRequest
+                // keeps plain-HTTP one-box installs working (behind TLS the cookies are Secure).
+                oidc.CorrelationCookie.SameSite = SameSiteMode.Lax;
+                oidc.CorrelationCookie.SecurePolicy = CookieSecurePolicy.SameAsRequest;
+                oidc.NonceCookie.SameSite = SameSiteMode.Lax;
+                oidc.NonceCookie.SecurePolicy = CookieSecurePolicy.SameAsRequest;
+                oidc.Events.OnRemoteFailure = ctx =>
+                {
+                    // A failed or refused external login is the user's problem to retry, not a server error.
+                    ctx.Response.Redirect("/account/login?error=external");
+                    ctx.HandleResponse();
+                    return Task.CompletedTask;
+                };
                 oidc.MapInboundClaims = false;
                 oidc.GetClaimsFromUserInfoEndpoint = false;
                 oidc.CallbackPath = "/account/external/" + ext.Name + "/callback";

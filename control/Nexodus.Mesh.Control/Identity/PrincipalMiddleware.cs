@@ -112,7 +112,7 @@ internal sealed class PrincipalMiddleware(RequestDelegate next, IOptions<Control
 
     private static async Task<User?> FindLocalAsync(ControlDbContext db, string subject, CancellationToken ct) =>
         Guid.TryParse(subject, out var id)
-            ? await db.Users.AsNoTracking().FirstOrDefaultAsync(u => u.Id == id && u.Issuer == User.LocalIssuer, ct)
+            ? await db.Users.AsNoTracking().FirstOrDefaultAsync(u => u.Id == id, ct)
             : null;
 
     public static async Task<User> FindOrCreateExternalAsync(

@@ -51,6 +51,12 @@ internal sealed partial class ControlClient : IDisposable
     public async Task<string> LoginAsync(string user, string password)
     {
         await LoginFormAsync(user, password);
+        return await AuthorizeWithCookieAsync();
+    }
+
+    /// <summary>Code + PKCE against the embedded provider using the login cookie already held.</summary>
+    public async Task<string> AuthorizeWithCookieAsync()
+    {
         var verifier = Base64Url(RandomNumberGenerator.GetBytes(32));
         var challenge = Base64Url(SHA256.HashData(Encoding.ASCII.GetBytes(verifier)));
         var authorize = "/connect/authorize?client_id=nexctl&response_type=code&redirect_uri=" + Uri.EscapeDataString("http://127.0.0.1/callback")
