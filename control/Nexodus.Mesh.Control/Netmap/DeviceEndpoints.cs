@@ -1,0 +1,158 @@
+using System.Net;
+using System.Text.Json;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
+using Nexodus.Mesh.Control.Api;
+using Nexodus.Mesh.Control.Hosting;
+using Nexodus.Mesh.Control.Identity;
+using Nexodus.Mesh.Control.Storage;
+using Nexodus.Mesh.Core.Contracts;
+
+namespace Nexodus.Mesh.Control.Netmap;
+
+/// <summary>
+/// Calls made by a node with its device credential: the netmap stream (newline-delimited JSON, see README),
+/// reachability reports, and its own record.
+/// </summary>
+internal static class DeviceEndpoints
+{
+    public const int MaxEndpoints = 32;
+    private static readonly string[] Mappings = ["", "eim", "adm", "apdm"];
+    private static readonly string[] Filterings = ["", "eif", "adf", "apdf"];
+
+    public static void MapDeviceEndpoints(this IEndpointRouteBuilder app)
+    {
+        var g = app.MapGroup("/api/device").RequireDevice().WithTags("Device (node)");
+        g.MapGet("/", async (CurrentPrincipal who, ControlDbContext db, CancellationToken ct) =>
+            await db.Devices.AsNoTracking().FirstOrDefaultAsync(d => d.Id == who.DeviceId, ct) is { } d ? Results.Ok(DevicesApi.View(d)) : ApiResults.NotFound("device"))
+            .Produces<DevicesApi.DeviceView>();
+        g.MapGet("/netmap", StreamAsync).Produces<NetmapMessage>(200, "application/x-ndjson");
+        g.MapPut("/status", ReportAsync).Accepts<DeviceStatusReport>("application/json");
+    }
+
+    private static async Task<IResult> ReportAsync(HttpRequest http, CurrentPrincipal who, ControlDbContext db, ChangeBus bus, TimeProvider time, CancellationToken ct)
+    {
+        var (req, error) = await JsonBody.ReadAsync<DeviceStatusReport>(http);
+        if (req is null)
+        {
+            return error!;
+        }
+
+        var v = new ValidationErrors();
+        if (req.Endpoints is null || req.Endpoints.Count > MaxEndpoints)
+        {
+            v.Add("endpoints", $"must be a list of at most {MaxEndpoints} entries");
+        }
+        else
+        {
+            for (var i = 0; i < req.Endpoints.Count; i++)
+            {
+                if (!IPEndPoint.TryParse(req.Endpoints[i] ?? "", out var ep) || ep.Port == 0 || !(req.Endpoints[i]!.Contains(':', StringComparison.Ordinal)))
+                {
+                    v.Add($"endpoints[{i}]", "must be ip:port or [ipv6]:port with a non-zero port");
+                }
+            }
+        }
+
+        if (req.HomeRelay is < 1 or > 65535)
+        {
+            v.Add("homeRelay", "must be a relay region id (1-65535)");
+        }
+
+        if (!Mappings.Contains(req.NatMapping))
+        {
+            v.Add("natMapping", "must be eim, adm, apdm or empty");
+        }
+
+        if (!Filterings.Contains(req.NatFiltering))
+        {
+            v.Add("natFiltering", "must be eif, adf, apdf or empty");
+        }
+
+        if (v.Any)
+        {
+            return v.ToResult();
+        }
+
+        var d = await db.Devices.FirstOrDefaultAsync(x => x.Id == who.DeviceId, ct);
+        if (d is null)
+        {
+            return ApiResults.NotFound("device");
+        }
+
+        d.Endpoints = [.. req.Endpoints!.Select(e => IPEndPoint.Parse(e).ToString()).Distinct()];
+        d.HomeRelay = req.HomeRelay;
+        d.NatMapping = req.NatMapping;
+        d.NatFiltering = req.NatFiltering;
+        d.LastSeen = time.GetUtcNow();
+        await db.SaveChangesAsync(ct);
+        await bus.PublishAsync(db, d.VpcId, ct);
+        return Results.NoContent();
+    }
+
+    private static async Task StreamAsync(
+        HttpContext ctx, long? revision, CurrentPrincipal who, NetmapHub hub, Presence presence, IOptions<ControlOptions> options, TimeProvider time)
+    {
+        var ct = ctx.RequestAborted;
+        var stream = await hub.OpenAsync(who.DeviceId!.Value, who.DeviceVpcId!.Value, revision, ct);
+        if (stream is null)
+        {
+            await ApiResults.NotFound("device").ExecuteAsync(ctx);
+            return;
+        }
+
+        ctx.Response.ContentType = "application/x-ndjson";
+        ctx.Response.Headers.CacheControl = "no-store";
+        ctx.Response.Headers["X-Accel-Buffering"] = "no";
+        await presence.OnlineAsync(stream, ct);
+        try
+        {
+            var reader = stream.Outbox.Reader;
+            var heartbeat = options.Value.HeartbeatInterval;
+            while (!ct.IsCancellationRequested)
+            {
+                using var wait = CancellationTokenSource.CreateLinkedTokenSource(ct);
+                wait.CancelAfter(heartbeat);
+                bool more;
+                try
+                {
+                    more = await reader.WaitToReadAsync(wait.Token);
+                }
+                catch (OperationCanceledException) when (!ct.IsCancellationRequested)
+                {
+                    await WriteAsync(ctx, new NetmapMessage { Type = NetmapMessageTypes.Heartbeat, Revision = stream.Revision }, ct);
+                    continue;
+                }
+
+                if (!more)
+                {
+                    break;
+                }
+
+                while (reader.TryRead(out var message))
+                {
+                    await WriteAsync(ctx, message, ct);
+                }
+            }
+        }
+        catch (OperationCanceledException) when (ct.IsCancellationRequested)
+        {
+        }
+        catch (IOException)
+        {
+            // Client went away mid-write.
+        }
+        finally
+        {
+            hub.Close(stream);
+            presence.Offline(stream);
+        }
+    }
+
+    private static async Task WriteAsync(HttpContext ctx, NetmapMessage message, CancellationToken ct)
+    {
+        await JsonSerializer.SerializeAsync(ctx.Response.Body, message, ContractsJsonContext.Default.NetmapMessage, ct);
+        await ctx.Response.Body.WriteAsync("\n"u8.ToArray(), ct);
+        await ctx.Response.Body.FlushAsync(ct);
+    }
+}

@@ -1,0 +1,7 @@
+namespace Nexodus.Mesh.Control.Tests.Infrastructure;
+
+public enum DbProvider
+{
+    Sqlite,
+    Postgres,
+}

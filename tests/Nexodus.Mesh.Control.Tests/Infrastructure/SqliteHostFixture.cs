@@ -1,0 +1,3 @@
+namespace Nexodus.Mesh.Control.Tests.Infrastructure;
+
+public sealed class SqliteHostFixture() : HostFixture(DbProvider.Sqlite);
