@@ -64,6 +64,9 @@ internal static class ControlApplication
         });
 
         builder.Logging.AddSimpleConsole(o => o.SingleLine = true);
+        // Per-query and per-request logs drown the one-box console; configuration can turn them back on.
+        builder.Logging.AddFilter("Microsoft.EntityFrameworkCore", LogLevel.Warning);
+        builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
         AddServices(builder.Services, options);
         var app = builder.Build();
         Configure(app);
