@@ -114,6 +114,7 @@ public sealed class LabApiTests
         await using var observer = UdpObserver.Start(stun);
         var inner = await lab.Host("alice").CaptureAsync(filter: "udp port 3478");
         var outer = await stun.CaptureAsync(filter: "udp");
+        var segment = await lab.Network("internet").CaptureAsync(filter: "udp");
         await using var probe = new ProbeSocket(lab.Host("alice"), 5000);
         var mapped = await NatProbe.SendAndObserveAsync(probe, observer, observer.Endpoint(0, 0));
 
@@ -123,6 +124,9 @@ public sealed class LabApiTests
         Assert.Contains("192.168.1.10.5000 > 203.0.113.20.3478", innerText, StringComparison.Ordinal);
         Assert.Contains($"203.0.113.10.{mapped!.Port} > 203.0.113.20.3478", outerText, StringComparison.Ordinal);
         Assert.Contains("out-", outerText, StringComparison.Ordinal);
+        // The internet segment's bridge sees the same translated packet on the wire.
+        Assert.Contains($"203.0.113.10.{mapped.Port} > 203.0.113.20.3478", await segment.StopAndReadTextAsync(), StringComparison.Ordinal);
+        await segment.DisposeAsync();
         Assert.True(new FileInfo(inner.FilePath).Length > 24);
         await inner.DisposeAsync();
         await outer.DisposeAsync();
