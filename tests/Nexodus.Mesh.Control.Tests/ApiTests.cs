@@ -1,5 +1,7 @@
 using System.Net;
 using System.Text.Json;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
 using Nexodus.Mesh.Control.Tests.Infrastructure;
 
 namespace Nexodus.Mesh.Control.Tests;
@@ -156,6 +158,15 @@ public abstract class ApiTests(HostFixture fixture)
         {
             Assert.True(paths.TryGetProperty(p, out _) || paths.TryGetProperty(p + "/", out _), p);
         }
+    }
+
+    [Fact]
+    public void Migrations_MatchTheModel()
+    {
+        using var scope = Host.App.Services.CreateScope();
+        var db = scope.ServiceProvider.GetRequiredService<Nexodus.Mesh.Control.Storage.ControlDbContext>();
+        Assert.False(db.Database.HasPendingModelChanges(), "run dotnet ef migrations add for both contexts");
+        Assert.Empty(db.Database.GetPendingMigrations());
     }
 
     [Fact]
