@@ -1,5 +1,7 @@
 using System.Net;
 using System.Text.Json;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
 using Nexodus.Mesh.Control.Tests.Infrastructure;
 
 namespace Nexodus.Mesh.Control.Tests;
@@ -117,6 +119,32 @@ public abstract class ApiTests(HostFixture fixture)
             Assert.DoesNotContain(orgA.ToString(), body.ToString(), StringComparison.OrdinalIgnoreCase);
         }
 
+        (HttpMethod Method, string Path, object? Body)[] writes =
+        [
+            (HttpMethod.Patch, $"/api/organizations/{orgA}", new { name = "pwned" }),
+            (HttpMethod.Delete, $"/api/organizations/{orgA}", null),
+            (HttpMethod.Post, $"/api/organizations/{orgA}/invitations", new { userId = bobId }),
+            (HttpMethod.Patch, $"/api/vpcs/{vpcA}", new { name = "pwned" }),
+            (HttpMethod.Patch, $"/api/devices/{node.DeviceId}", new { hostname = "pwned" }),
+            (HttpMethod.Put, $"/api/devices/{node.DeviceId}/metadata", new Dictionary<string, string> { ["a"] = "b" }),
+            (HttpMethod.Put, $"/api/security-groups/{sgId}", new { name = "pwned" }),
+            (HttpMethod.Delete, $"/api/security-groups/{sgId}", null),
+            (HttpMethod.Delete, $"/api/registration-keys/{keyId}", null),
+            (HttpMethod.Post, "/api/security-groups", new { vpcId = vpcA, name = "x" }),
+            (HttpMethod.Post, "/api/relay-regions", new { id = 900, organizationId = orgA, code = "x", name = "x" }),
+        ];
+        foreach (var (method, path, payload) in writes)
+        {
+            var (status, _) = await bob.SendAsync(method, path, payload);
+            Assert.True(status is HttpStatusCode.NotFound or HttpStatusCode.Forbidden, $"{method} {path}: {status}");
+        }
+
+        // Nothing changed on Alice's side.
+        Assert.Equal("alice-org", (await alice.GetAsync($"/api/organizations/{orgA}")).Body.GetProperty("name").GetString());
+        Assert.Equal("a1", (await alice.GetAsync($"/api/devices/{node.DeviceId}")).Body.GetProperty("hostname").GetString());
+        Assert.Equal(HttpStatusCode.OK, (await alice.GetAsync($"/api/security-groups/{sgId}")).Status);
+        Assert.False((await alice.GetAsync($"/api/registration-keys/{keyId}")).Body.GetProperty("revoked").GetBoolean());
+
         Assert.Equal(HttpStatusCode.NotFound, (await bob.SendAsync(HttpMethod.Delete, $"/api/devices/{node.DeviceId}")).Status);
         Assert.Equal(HttpStatusCode.NotFound, (await bob.SendAsync(HttpMethod.Delete, $"/api/vpcs/{vpcA}")).Status);
         Assert.Equal(HttpStatusCode.NotFound, (await bob.PostAsync("/api/vpcs", new { organizationId = orgA, name = "x" })).Status);
@@ -134,6 +162,9 @@ public abstract class ApiTests(HostFixture fixture)
         Assert.Equal(HttpStatusCode.Forbidden, (await bob.GetAsync($"/api/registration-keys/{keyId}")).Status);
         Assert.Equal(HttpStatusCode.Forbidden, (await bob.SendAsync(HttpMethod.Delete, $"/api/devices/{node.DeviceId}")).Status);
         Assert.Equal(HttpStatusCode.Forbidden, (await bob.GetAsync($"/api/audit-events?organizationId={orgA}")).Status);
+        Assert.Equal(HttpStatusCode.Forbidden, (await bob.SendAsync(HttpMethod.Patch, $"/api/organizations/{orgA}", new { name = "pwned" })).Status);
+        Assert.Equal(HttpStatusCode.Forbidden, (await bob.SendAsync(HttpMethod.Put, $"/api/security-groups/{sgId}", new { name = "pwned" })).Status);
+        Assert.Equal(HttpStatusCode.Forbidden, (await bob.SendAsync(HttpMethod.Delete, $"/api/organizations/{orgA}/members/{(await alice.GetAsync("/api/me")).Body.GetProperty("id").GetGuid()}")).Status);
 
         // A device sees only its own VPC.
         var ownOrg = await World.OrgAsync(bob, "bob-org");
@@ -156,6 +187,15 @@ public abstract class ApiTests(HostFixture fixture)
         {
             Assert.True(paths.TryGetProperty(p, out _) || paths.TryGetProperty(p + "/", out _), p);
         }
+    }
+
+    [Fact]
+    public void Migrations_MatchTheModel()
+    {
+        using var scope = Host.App.Services.CreateScope();
+        var db = scope.ServiceProvider.GetRequiredService<Nexodus.Mesh.Control.Storage.ControlDbContext>();
+        Assert.False(db.Database.HasPendingModelChanges(), "run dotnet ef migrations add for both contexts");
+        Assert.Empty(db.Database.GetPendingMigrations());
     }
 
     [Fact]

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using Microsoft.AspNetCore.DataProtection;
 using Microsoft.AspNetCore.Diagnostics;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.EntityFrameworkCore;
@@ -88,6 +89,11 @@ internal static class ControlApplication
             services.AddDbContext<ControlDbContext, SqliteControlDbContext>(o => o.UseSqlite(cs));
         }
 
+        // Cookies and antiforgery tokens survive restarts: keys next to the database (one box). Replicas without a
+        // shared directory keep browser sessions per replica; API tokens are unaffected (keys in the database).
+        services.AddDataProtection()
+            .SetApplicationName("nexodus-control")
+            .PersistKeysToFileSystem(new DirectoryInfo(Path.Combine(Path.GetFullPath(options.DataDir), "data-protection-keys")));
         services.AddControlIdentity(options);
         services.AddAuthorization();
         services.AddAntiforgery(a => a.Cookie.Name = "nexodus.af");

@@ -42,12 +42,12 @@ internal sealed class ControlHost : IAsyncDisposable
     public static async Task<ControlHost> StartAsync(DbProvider provider, Dictionary<string, string?>? settings = null, string? sharedPostgresDatabase = null)
     {
         var args = new List<string> { "--listen", "http://127.0.0.1:0" };
-        string? dataDir = null;
         string? pgDb = null;
+        var dataDir = Path.Combine(Path.GetTempPath(), "nx-ctl-test-" + Guid.NewGuid().ToString("N")[..12]);
+        args.AddRange(["--data-dir", dataDir]);
         if (provider == DbProvider.Sqlite)
         {
-            dataDir = Path.Combine(Path.GetTempPath(), "nx-ctl-test-" + Guid.NewGuid().ToString("N")[..12]);
-            args.AddRange(["--db", "sqlite", "--data-dir", dataDir]);
+            args.AddRange(["--db", "sqlite"]);
         }
         else
         {
