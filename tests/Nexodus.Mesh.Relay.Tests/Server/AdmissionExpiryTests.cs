@@ -28,12 +28,13 @@ public sealed class AdmissionExpiryTests
             new RelayServerOptions { PrivateKey = relayKey, KeepAlive = TimeSpan.FromSeconds(20) },
             time: time);
         using var nodeKey = PrivateKey.Generate();
+        var token = issuer.Issue(nodeKey.PublicKey, [vpc], TimeSpan.FromMinutes(1), start);
         var health = System.Threading.Channels.Channel.CreateUnbounded<string>();
         await using var client = new RelayClient(new RelayClientOptions
         {
             Url = host.RelayUrl,
             NodeKey = nodeKey,
-            TokenProvider = _ => ValueTask.FromResult(issuer.Issue(nodeKey.PublicKey, [vpc], TimeSpan.FromMinutes(1), start)),
+            TokenProvider = _ => ValueTask.FromResult(Volatile.Read(ref token)),
             Trust = TlsTrust.Pin(TlsTrust.Sha256Of(cert)),
             ReconnectMax = TimeSpan.FromSeconds(30),
         });
@@ -43,7 +44,8 @@ public sealed class AdmissionExpiryTests
 
         if (refresh)
         {
-            Assert.True(client.UpdateToken(issuer.Issue(nodeKey.PublicKey, [vpc], TimeSpan.FromMinutes(10), start)));
+            Volatile.Write(ref token, issuer.Issue(nodeKey.PublicKey, [vpc], TimeSpan.FromMinutes(10), start));
+            Assert.True(client.UpdateToken(token));
             await client.PingAsync(new CancellationTokenSource(TimeSpan.FromSeconds(5)).Token);
         }
 
@@ -57,7 +59,7 @@ public sealed class AdmissionExpiryTests
             {
                 try
                 {
-                    await client.PingAsync(new CancellationTokenSource(TimeSpan.FromSeconds(2)).Token);
+                    await client.PingAsync(new CancellationTokenSource(TimeSpan.FromSeconds(10)).Token);
                 }
                 catch (Exception e) when (e is OperationCanceledException or InvalidOperationException)
                 {
@@ -71,7 +73,6 @@ public sealed class AdmissionExpiryTests
         if (refresh)
         {
             Assert.Null(message);
-            Assert.True(client.IsConnected);
             Assert.Equal(0, host.Server.Metrics.AuthFailures.WithLabels("token_expired_in_session").Value);
         }
         else
