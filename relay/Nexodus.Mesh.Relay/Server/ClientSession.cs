@@ -158,7 +158,9 @@ internal sealed partial class ClientSession : PeerRoute
                 }
             }
 
-            reader.AdvanceTo(buffer.Start, buffer.End);
+            // After an early break (token update) the rest is unexamined, so the next read returns it at once
+            // instead of waiting for more bytes.
+            reader.AdvanceTo(buffer.Start, _pendingToken is null ? buffer.End : buffer.Start);
             if (consumed > 0)
             {
                 Interlocked.Exchange(ref _lastReceived, _server.Time.GetTimestamp());
