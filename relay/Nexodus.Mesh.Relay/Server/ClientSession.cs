@@ -81,7 +81,7 @@ internal sealed partial class ClientSession : PeerRoute
     private void CloseAfterDrain()
     {
         // Give the writer a moment to flush the last frames; a stuck reader must not keep the session alive.
-        _ = Task.Delay(TimeSpan.FromMilliseconds(200), _server.Time).ContinueWith(
+        _ = Task.Delay(TimeSpan.FromMilliseconds(200), TimeProvider.System).ContinueWith(
             _ =>
             {
                 try
@@ -113,7 +113,7 @@ internal sealed partial class ClientSession : PeerRoute
             _endReason = "protocol violation: " + e.Reason;
             _server.Metrics.ProtocolErrors.Inc();
             Sender.EnqueueControl(new TextFrame("protocol violation: " + e.Reason).Encode(FrameType.Health));
-            await Task.WhenAny(Task.Delay(TimeSpan.FromMilliseconds(100), _server.Time, CancellationToken.None), writer);
+            await Task.WhenAny(Task.Delay(TimeSpan.FromMilliseconds(100), TimeProvider.System, CancellationToken.None), writer);
         }
         catch (Exception e) when (e is OperationCanceledException or IOException or System.Net.WebSockets.WebSocketException or ObjectDisposedException)
         {
@@ -158,7 +158,9 @@ internal sealed partial class ClientSession : PeerRoute
                 }
             }
 
-            reader.AdvanceTo(buffer.Start, buffer.End);
+            // After an early break (token update) the rest is unexamined, so the next read returns it at once
+            // instead of waiting for more bytes.
+            reader.AdvanceTo(buffer.Start, _pendingToken is null ? buffer.End : buffer.Start);
             if (consumed > 0)
             {
                 Interlocked.Exchange(ref _lastReceived, _server.Time.GetTimestamp());
@@ -306,17 +308,17 @@ internal sealed partial class ClientSession : PeerRoute
         {
             await Task.Delay(keepAlive, _server.Time, ct);
             Sender.EnqueueControl(SimpleFrames.KeepAlive);
-            if (_server.Time.GetElapsedTime(Interlocked.Read(ref _lastReceived)) > keepAlive * 3)
-            {
-                _endReason = "idle: nothing received for three keepalive intervals";
-                await _end.CancelAsync();
-                return;
-            }
-
             if (_admission.Expires + AdmissionValidator.ClockSkew < _server.Time.GetUtcNow())
             {
                 _server.Metrics.AuthFailures.WithLabels("token_expired_in_session").Inc();
                 End(new TextFrame("admission token expired: present a new token (token-update frame) or reconnect").Encode(FrameType.Health), "admission expired");
+                return;
+            }
+
+            if (_server.Time.GetElapsedTime(Interlocked.Read(ref _lastReceived)) > keepAlive * 3)
+            {
+                _endReason = "idle: nothing received for three keepalive intervals";
+                await _end.CancelAsync();
                 return;
             }
         }

@@ -248,7 +248,8 @@ public sealed partial class RelayServer : IAsyncDisposable
                 s.End(frame, "relay restarting");
             }
 
-            await Task.Delay(TimeSpan.FromMilliseconds(300), Time);
+            // Shutdown waits are wall-clock bounds on how long the process lingers, not protocol timers.
+            await Task.Delay(TimeSpan.FromMilliseconds(300), TimeProvider.System);
         }
 
         await _stopping.CancelAsync();
@@ -263,10 +264,10 @@ public sealed partial class RelayServer : IAsyncDisposable
             }
         }
 
-        var deadline = Time.GetTimestamp();
-        while (Volatile.Read(ref _sessions) > 0 && Time.GetElapsedTime(deadline) < TimeSpan.FromSeconds(5))
+        var deadline = TimeProvider.System.GetTimestamp();
+        while (Volatile.Read(ref _sessions) > 0 && TimeProvider.System.GetElapsedTime(deadline) < TimeSpan.FromSeconds(5))
         {
-            await Task.Delay(TimeSpan.FromMilliseconds(20), Time);
+            await Task.Delay(TimeSpan.FromMilliseconds(20), TimeProvider.System);
         }
     }
 
