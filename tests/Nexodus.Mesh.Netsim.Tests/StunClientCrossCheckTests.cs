@@ -1,4 +1,5 @@
 using Nexodus.Mesh.Netsim.Scenarios;
+using Nexodus.Mesh.TestDoubles.Netsim;
 using Nexodus.Mesh.TestDoubles;
 using Xunit.Abstractions;
 
@@ -35,36 +36,9 @@ public sealed class StunClientCrossCheckTests(ITestOutputHelper output)
         output.WriteLine($"{name}: {verdict}");
         Assert.True(verdict is not null, $"no verdict from stun:\n{result.StandardOutput}\n{result.StandardError}\ncoturn:\n{coturn.Output}");
 
-        foreach (var part in ExpectedVerdict(expect))
+        foreach (var part in ClassicStunVerdict.Expected(expect))
         {
             Assert.Contains(part, verdict, StringComparison.Ordinal);
         }
-    }
-
-    private static string[] ExpectedVerdict(ScenarioExpectation e)
-    {
-        if (e.UdpBlocked)
-        {
-            return ["Blocked"];
-        }
-
-        if (e.Mapping == MappingBehavior.None)
-        {
-            return ["Open"];
-        }
-
-        var hairpin = e.Hairpin ? "will hairpin" : "no hairpin";
-        if (e.Mapping != MappingBehavior.EndpointIndependent)
-        {
-            return ["Dependent Mapping", hairpin];
-        }
-
-        var filter = e.Filtering switch
-        {
-            FilteringBehavior.EndpointIndependent => "Independent Filter",
-            FilteringBehavior.AddressDependent => "Address Dependent Filter",
-            _ => "Port Dependent Filter",
-        };
-        return ["Independent Mapping", filter, hairpin];
     }
 }

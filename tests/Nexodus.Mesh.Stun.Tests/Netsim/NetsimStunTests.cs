@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Net;
 using Nexodus.Mesh.Netsim;
 using Nexodus.Mesh.Netsim.Scenarios;
+using Nexodus.Mesh.TestDoubles.Netsim;
 using Nexodus.Mesh.Stun.Client;
 using Nexodus.Mesh.Stun.Server;
 using Nexodus.Mesh.TestDoubles;
@@ -85,7 +86,7 @@ public sealed class NetsimStunTests(ITestOutputHelper output)
         var verdict = text.Split('\n').FirstOrDefault(l => l.StartsWith("Primary:", StringComparison.Ordinal));
         output.WriteLine($"{name}: {verdict}");
         Assert.True(verdict is not null, $"no verdict from stun:\n{text}");
-        foreach (var part in ExpectedClassicVerdict(expect))
+        foreach (var part in ClassicStunVerdict.Expected(expect))
         {
             Assert.Contains(part, verdict, StringComparison.Ordinal);
         }
@@ -139,36 +140,6 @@ public sealed class NetsimStunTests(ITestOutputHelper output)
         return server;
     }
 
-    /// <summary>
-    /// What the RFC 3489 client prints for the scenario. It cannot tell ADM from APDM ("Dependent Mapping"), so
-    /// only what it reliably reports is compared.
-    /// </summary>
-    private static string[] ExpectedClassicVerdict(ScenarioExpectation e)
-    {
-        if (e.UdpBlocked)
-        {
-            return ["Blocked"];
-        }
-
-        if (e.Mapping == MappingBehavior.None)
-        {
-            return ["Open"];
-        }
-
-        var hairpin = e.Hairpin ? "will hairpin" : "no hairpin";
-        if (e.Mapping != MappingBehavior.EndpointIndependent)
-        {
-            return ["Dependent Mapping", hairpin];
-        }
-
-        var filter = e.Filtering switch
-        {
-            FilteringBehavior.EndpointIndependent => "Independent Filter",
-            FilteringBehavior.AddressDependent => "Address Dependent Filter",
-            _ => "Port Dependent Filter",
-        };
-        return ["Independent Mapping", filter, hairpin];
-    }
 
     private static NatMapping ToNatMapping(MappingBehavior m) => m switch
     {
