@@ -97,6 +97,9 @@ internal sealed partial class Device
     private void TunReadLoop()
     {
         var batch = new PacketBatch(Math.Max(1, Tun.BatchSize), Peer.Headroom + MaxPacketSize + Peer.Tailroom);
+        var outgoing = new PacketBatch(batch.Capacity, 0);
+        var peers = new Peer?[batch.Capacity];
+        var endpoints = new Endpoint?[batch.Capacity];
         try
         {
             while (true)
@@ -107,10 +110,35 @@ internal sealed partial class Device
                     return;
                 }
 
+                // Encrypt in place, then send runs of datagrams for the same peer and endpoint in one syscall.
+                var ready = 0;
                 for (var i = 0; i < n; i++)
                 {
-                    RouteOutbound(batch.Buffers[i], batch.Offsets[i], batch.Lengths[i]);
+                    var buffer = batch.Buffers[i];
+                    var offset = batch.Offsets[i];
+                    var length = batch.Lengths[i];
+                    var peer = RouteOutbound(buffer, offset, length);
+                    if (peer is null)
+                    {
+                        continue;
+                    }
+
+                    if (peer.TryEncryptForBatch(buffer, offset, length, out var endpoint, out var datagramLength))
+                    {
+                        outgoing.Buffers[ready] = buffer;
+                        outgoing.Offsets[ready] = offset - Peer.Headroom;
+                        outgoing.Lengths[ready] = datagramLength;
+                        peers[ready] = peer;
+                        endpoints[ready] = endpoint;
+                        ready++;
+                    }
+                    else
+                    {
+                        peer.SendPacket(buffer, offset, length);
+                    }
                 }
+
+                FlushOutgoing(outgoing, peers, endpoints, ready);
             }
         }
         catch (Exception ex) when (ex is ObjectDisposedException or OperationCanceledException)
@@ -120,6 +148,51 @@ internal sealed partial class Device
         {
             Log.LoopFailed(_logger, ex, "tun read");
         }
+    }
+
+    private void FlushOutgoing(PacketBatch outgoing, Peer?[] peers, Endpoint?[] endpoints, int ready)
+    {
+        var start = 0;
+        while (start < ready)
+        {
+            var end = start + 1;
+            while (end < ready && ReferenceEquals(peers[end], peers[start]) && ReferenceEquals(endpoints[end], endpoints[start]))
+            {
+                end++;
+            }
+
+            var bytes = 0;
+            var anyData = false;
+            for (var i = start; i < end; i++)
+            {
+                bytes += outgoing.Lengths[i];
+                anyData |= outgoing.Lengths[i] > MessageTransport.MinSize;
+            }
+
+            SendRun(outgoing, start, end - start, endpoints[start]!);
+            peers[start]!.AfterBatchSent(bytes, anyData);
+            start = end;
+        }
+
+        Array.Clear(peers, 0, ready);
+        Array.Clear(endpoints, 0, ready);
+    }
+
+    private void SendRun(PacketBatch outgoing, int start, int count, Endpoint endpoint)
+    {
+        if (start != 0)
+        {
+            // Shift the run to the front so the bind sees [0, count).
+            for (var i = 0; i < count; i++)
+            {
+                outgoing.Buffers[i] = outgoing.Buffers[start + i];
+                outgoing.Offsets[i] = outgoing.Offsets[start + i];
+                outgoing.Lengths[i] = outgoing.Lengths[start + i];
+            }
+        }
+
+        outgoing.Count = count;
+        Bind.Send(endpoint, outgoing);
     }
 
     private async Task HandshakeLoopAsync()

@@ -229,7 +229,7 @@ internal sealed partial class Device
     }
 
     /// <summary>Outbound: route an IP packet read from the TUN to the peer that owns its destination.</summary>
-    private void RouteOutbound(byte[] buffer, int offset, int length)
+    private Peer? RouteOutbound(byte[] buffer, int offset, int length)
     {
         var packet = buffer.AsSpan(offset, length);
         ReadOnlySpan<byte> destination;
@@ -244,17 +244,16 @@ internal sealed partial class Device
         else
         {
             Counters.Malformed.Increment();
-            return;
+            return null;
         }
 
         var peer = AllowedIps.Lookup(destination);
         if (peer is null)
         {
             Counters.NoRoute.Increment();
-            return;
         }
 
-        peer.SendPacket(buffer, offset, length);
+        return peer;
     }
 
     private void Drop(Endpoint from, DeviceCounters.Counter counter, string reason)

@@ -1,4 +1,5 @@
 using System.Buffers;
+using Nexodus.Mesh.Core.Net;
 
 namespace Nexodus.Mesh.Node.WireGuard;
 
@@ -10,6 +11,8 @@ internal sealed partial class Peer
 
     /// <summary>And this much after it for padding and the tag.</summary>
     public const int Tailroom = Protocol.PaddingMultiple + Protocol.AeadTagSize;
+
+    private int _stagedCount;
 
     /// <summary>
     /// Sends an IP packet that sits at <paramref name="offset"/> in <paramref name="buffer"/> with
@@ -46,6 +49,7 @@ internal sealed partial class Peer
             if (_staged.Count == 0)
             {
                 _staged.Enqueue((ArrayPool<byte>.Shared.Rent(Headroom + Tailroom), 0));
+                _stagedCount = _staged.Count;
             }
         }
 
@@ -79,6 +83,7 @@ internal sealed partial class Peer
                 else
                 {
                     item = _staged.Dequeue();
+                    _stagedCount = _staged.Count;
                 }
             }
 
@@ -101,6 +106,8 @@ internal sealed partial class Peer
                     {
                         _staged.Enqueue(r);
                     }
+
+                    _stagedCount = _staged.Count;
                 }
 
                 SendHandshakeInitiation(isRetry: false);
@@ -123,7 +130,59 @@ internal sealed partial class Peer
     private bool TrySendTransport(Keypair kp, byte[] buffer, int offset, int length)
     {
         var endpoint = _endpoint;
-        if (endpoint is null || Device.Time.GetUtcNow() - kp.Created >= Protocol.RejectAfterTime)
+        if (endpoint is null || !TryEncrypt(kp, buffer, offset, length, out var datagramLength))
+        {
+            return false;
+        }
+
+        if (Device.Bind.Send(endpoint, buffer.AsSpan(offset - Headroom, datagramLength)))
+        {
+            AddTx(datagramLength);
+        }
+
+        AfterSent(length > 0);
+        return true;
+    }
+
+    /// <summary>
+    /// Fast path for the TUN reader's batches: encrypts in place when a usable session exists and nothing is
+    /// staged. The caller sends the datagram (at offset - Headroom) with others to the same endpoint, then calls
+    /// <see cref="AfterBatchSent"/>. False: use <see cref="SendPacket"/>.
+    /// </summary>
+    public bool TryEncryptForBatch(byte[] buffer, int offset, int length, out Endpoint? endpoint, out int datagramLength)
+    {
+        datagramLength = 0;
+        endpoint = _endpoint;
+        var kp = _current;
+        if (!_running || endpoint is null || kp is null || Volatile.Read(ref _stagedCount) != 0)
+        {
+            return false;
+        }
+
+        return TryEncrypt(kp, buffer, offset, length, out datagramLength);
+    }
+
+    public void AfterBatchSent(int bytes, bool anyData)
+    {
+        AddTx(bytes);
+        AfterSent(anyData);
+        KeepKeyFreshSending();
+    }
+
+    private void AfterSent(bool data)
+    {
+        TimersAnyAuthenticatedPacketTraversal();
+        TimersAnyAuthenticatedPacketSent();
+        if (data)
+        {
+            TimersDataSent();
+        }
+    }
+
+    private bool TryEncrypt(Keypair kp, byte[] buffer, int offset, int length, out int datagramLength)
+    {
+        datagramLength = 0;
+        if (Device.Time.GetUtcNow() - kp.Created >= Protocol.RejectAfterTime)
         {
             return false;
         }
@@ -142,19 +201,7 @@ internal sealed partial class Peer
             return false;
         }
 
-        var datagram = buffer.AsSpan(offset - Headroom, Headroom + padded + Protocol.AeadTagSize);
-        if (Device.Bind.Send(endpoint, datagram))
-        {
-            AddTx(datagram.Length);
-        }
-
-        TimersAnyAuthenticatedPacketTraversal();
-        TimersAnyAuthenticatedPacketSent();
-        if (length > 0)
-        {
-            TimersDataSent();
-        }
-
+        datagramLength = Headroom + padded + Protocol.AeadTagSize;
         return true;
     }
 
@@ -171,6 +218,7 @@ internal sealed partial class Peer
             }
 
             _staged.Enqueue((buffer, packet.Length));
+            _stagedCount = _staged.Count;
         }
     }
 
@@ -181,6 +229,8 @@ internal sealed partial class Peer
         {
             ArrayPool<byte>.Shared.Return(_staged.Dequeue().Buffer);
         }
+
+        _stagedCount = 0;
     }
 
     /// <summary>Sends an initiation unless one went out less than RekeyTimeout ago.</summary>
