@@ -1,6 +1,6 @@
 using Nexodus.Mesh.Netsim.Scenarios;
-using Nexodus.Mesh.TestDoubles.Netsim;
 using Nexodus.Mesh.TestDoubles;
+using Nexodus.Mesh.TestDoubles.Netsim;
 using Xunit.Abstractions;
 
 namespace Nexodus.Mesh.Netsim.Tests;

@@ -2,10 +2,10 @@ using System.Diagnostics;
 using System.Net;
 using Nexodus.Mesh.Netsim;
 using Nexodus.Mesh.Netsim.Scenarios;
-using Nexodus.Mesh.TestDoubles.Netsim;
 using Nexodus.Mesh.Stun.Client;
 using Nexodus.Mesh.Stun.Server;
 using Nexodus.Mesh.TestDoubles;
+using Nexodus.Mesh.TestDoubles.Netsim;
 using Prometheus;
 using Xunit.Abstractions;
 
