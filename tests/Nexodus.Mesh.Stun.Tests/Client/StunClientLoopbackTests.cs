@@ -118,8 +118,10 @@ public sealed class StunClientLoopbackTests : IAsyncLifetime
         Assert.True(report.UdpBlocked);
         Assert.Null(report.MappedAddress);
         Assert.InRange(Environment.TickCount64 - started, 900, 10_000);
-        // RFC 8489 schedule cut at 1 s: sent at 0 and 0.5 s (the next would be at 1.5 s).
-        Assert.Equal(2, CountDatagrams(silent));
+        // RFC 8489 schedule cut at 1 s: sent at 0 and 0.5 s, the next would be at 1.5 s. Real timers slip either way on a
+        // loaded machine, so allow one fewer or one more; the full schedule (7 sends) must not run. The exact send times
+        // are pinned on a fake clock in StunClientRetransmissionTests.
+        Assert.InRange(CountDatagrams(silent), 1, 3);
     }
 
     private static int CountDatagrams(Socket socket)
