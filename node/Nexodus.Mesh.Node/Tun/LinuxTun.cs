@@ -15,8 +15,14 @@ namespace Nexodus.Mesh.Node.Tun;
 /// where TUN is, its errors are readable, and these are one-off calls at start-up (netlink would add a lot of
 /// code for no runtime gain). The interface is not persistent: closing the fd removes it.
 /// </summary>
-internal sealed class LinuxTun : ITunDevice
+internal sealed class LinuxTun : ITunDevice, ITunWriteBatching
 {
+    [ThreadStatic]
+    private static TcpCoalescer? _threadCoalescer;
+
+    [ThreadStatic]
+    private static LinuxTun? _threadBatchOwner;
+
     private const int PollTimeoutMs = 250;
     private readonly Lock _closeSync = new();
     private readonly byte[] _superPacket;
@@ -26,6 +32,7 @@ internal sealed class LinuxTun : ITunDevice
     private int _pendingNext;
     private int _pendingLength;
     private long _malformed;
+    private long _rejectedWrites;
 
     private LinuxTun(int fd, string name, int mtu, bool offload)
     {
@@ -34,7 +41,10 @@ internal sealed class LinuxTun : ITunDevice
         Mtu = mtu;
         Offload = offload;
         _superPacket = offload ? GC.AllocateUninitializedArray<byte>(65535 + VirtioNetHdr.Size, pinned: true) : [];
+        _writeFrame = WriteFrame;
     }
+
+    private readonly TcpCoalescer.FrameWriter _writeFrame;
 
     public string Name { get; }
 
@@ -47,6 +57,9 @@ internal sealed class LinuxTun : ITunDevice
 
     /// <summary>Packets from the kernel dropped because their virtio header or headers did not make sense.</summary>
     public long MalformedOffloadPackets => Interlocked.Read(ref _malformed);
+
+    /// <summary>Merged frames the kernel refused (errno other than EAGAIN/EINTR).</summary>
+    public long RejectedWrites => Interlocked.Read(ref _rejectedWrites);
 
     /// <summary>
     /// Creates the interface, sets its MTU and brings it up. <paramref name="offload"/> null = on unless the
@@ -283,11 +296,34 @@ internal sealed class LinuxTun : ITunDevice
         return n;
     }
 
+    public void BeginWriteBatch()
+    {
+        if (Offload)
+        {
+            _threadCoalescer ??= new TcpCoalescer(8);
+            _threadBatchOwner = this;
+        }
+    }
+
+    public void EndWriteBatch()
+    {
+        if (ReferenceEquals(_threadBatchOwner, this))
+        {
+            _threadBatchOwner = null;
+            _threadCoalescer!.Flush(_writeFrame);
+        }
+    }
+
     public unsafe bool Write(ReadOnlySpan<byte> packet)
     {
         if (_closed)
         {
             return false;
+        }
+
+        if (ReferenceEquals(_threadBatchOwner, this) && _threadCoalescer!.TryAdd(packet, _writeFrame))
+        {
+            return true;
         }
 
         // With IFF_VNET_HDR every write starts with a header; all zero = a complete packet, checksums valid.
@@ -320,6 +356,36 @@ internal sealed class LinuxTun : ITunDevice
                 }
 
                 return errno == LibC.EINTR && !_closed && Write(packet);
+            }
+        }
+    }
+
+    /// <summary>Writes a frame that already starts with its virtio header.</summary>
+    private unsafe void WriteFrame(ReadOnlySpan<byte> frame)
+    {
+        fixed (byte* p = frame)
+        {
+            while (!_closed)
+            {
+                if (LibC.Write(_fd, p, (nuint)frame.Length) >= 0)
+                {
+                    return;
+                }
+
+                var errno = Marshal.GetLastPInvokeError();
+                if (errno == LibC.EAGAIN)
+                {
+                    var pfd = new LibC.PollFd { Fd = _fd, Events = LibC.POLLOUT };
+                    if (LibC.Poll(&pfd, 1, 100) <= 0)
+                    {
+                        return;
+                    }
+                }
+                else if (errno != LibC.EINTR)
+                {
+                    Interlocked.Increment(ref _rejectedWrites);
+                    return;
+                }
             }
         }
     }
