@@ -171,6 +171,8 @@ internal abstract class ControlDbContext : DbContext
             e.Property(x => x.HostName).HasMaxLength(253);
             e.Property(x => x.Ipv4).HasMaxLength(45);
             e.Property(x => x.Ipv6).HasMaxLength(45);
+            e.Property(x => x.PublicKey).HasMaxLength(44);
+            e.Property(x => x.CertificateSha256).HasMaxLength(64);
         });
 
         b.Entity<AuditEvent>(e =>
