@@ -75,13 +75,23 @@ internal sealed partial class Device
                     return;
                 }
 
-                for (var i = 0; i < n; i++)
+                // A batching TUN may merge the TCP segments this batch decrypts (one flow, in order) into one write.
+                var batching = Tun as Tun.ITunWriteBatching;
+                batching?.BeginWriteBatch();
+                try
                 {
-                    var from = batch.Endpoints[i];
-                    if (from is not null)
+                    for (var i = 0; i < n; i++)
                     {
-                        HandleDatagram(from, batch.Buffers[i].AsSpan(batch.Offsets[i], batch.Lengths[i]));
+                        var from = batch.Endpoints[i];
+                        if (from is not null)
+                        {
+                            HandleDatagram(from, batch.Buffers[i].AsSpan(batch.Offsets[i], batch.Lengths[i]));
+                        }
                     }
+                }
+                finally
+                {
+                    batching?.EndWriteBatch();
                 }
             }
         }

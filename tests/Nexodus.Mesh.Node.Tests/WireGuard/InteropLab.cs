@@ -63,13 +63,13 @@ internal sealed partial class InteropLab : IAsyncDisposable
     /// Starts both sides. <paramref name="weKnowEndpoint"/> / <paramref name="theyKnowEndpoint"/> decide who can
     /// initiate: the side without the other's endpoint can only respond.
     /// </summary>
-    public static async Task<InteropLab> StartAsync(bool weKnowEndpoint, bool theyKnowEndpoint, string scenario = "public")
+    public static async Task<InteropLab> StartAsync(bool weKnowEndpoint, bool theyKnowEndpoint, string scenario = "public", IDictionary<string, string>? nexdEnvironment = null)
     {
         var lab = new InteropLab(await Lab.StartAsync(BuiltInScenarios.Load(scenario)));
         try
         {
             await lab.StartWireGuardGoAsync(theyKnowEndpoint);
-            await lab.StartNexdAsync(weKnowEndpoint);
+            await lab.StartNexdAsync(weKnowEndpoint, nexdEnvironment);
             return lab;
         }
         catch
@@ -96,7 +96,7 @@ internal sealed partial class InteropLab : IAsyncDisposable
         Check(B, "ip", "link", "set", TheirInterface, "mtu", "1420", "up");
     }
 
-    private async Task StartNexdAsync(bool knowEndpoint)
+    private async Task StartNexdAsync(bool knowEndpoint, IDictionary<string, string>? environment)
     {
         var config = $"""
             [Interface]
@@ -112,7 +112,7 @@ internal sealed partial class InteropLab : IAsyncDisposable
             """;
         var file = Path.Combine(_dir, "nexd.conf");
         await File.WriteAllTextAsync(file, config);
-        Nexd = Start(A, null, "dotnet", Path.Combine(AppContext.BaseDirectory, "nexd.dll"), "tunnel", "--interface", OurInterface, "--config", file, "--verbose");
+        Nexd = Start(A, environment, "dotnet", Path.Combine(AppContext.BaseDirectory, "nexd.dll"), "tunnel", "--interface", OurInterface, "--config", file, "--verbose");
         await WaitForAsync(() => File.Exists($"/var/run/wireguard/{OurInterface}.sock") || Nexd.Process.HasExited, "nexd interface");
         if (Nexd.Process.HasExited)
         {
