@@ -40,6 +40,12 @@ internal static class RelaysApi
                 return v.ToResult();
             }
 
+            if (req.OrganizationId is { } owner && !await db.Organizations.AnyAsync(o => o.Id == owner, ct))
+            {
+                // Another organization does not exist for this caller.
+                return ApiResults.NotFound("organization");
+            }
+
             if (req.OrganizationId is { } org ? !who.HasRole(org, Role.Admin) : !who.IsServerAdmin)
             {
                 return ApiResults.Forbidden(req.OrganizationId is null ? "global relay regions need a server admin" : "org-operated relays need the admin or owner role");

@@ -78,6 +78,11 @@ internal static class EnrollmentEndpoints
         }
         else
         {
+            if (who.IsDevice)
+            {
+                return ApiResults.Forbidden("a device credential cannot enroll another device; use a user token or a registration key");
+            }
+
             if (!who.IsUser)
             {
                 return ApiResults.Unauthorized();
