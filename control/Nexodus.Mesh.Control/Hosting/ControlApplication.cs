@@ -104,6 +104,9 @@ internal static class ControlApplication
         services.AddAuthorization();
         services.AddAntiforgery(a => a.Cookie.Name = "nexodus.af");
         services.AddProblemDetails();
+        // Bad query/route values throw so ParameterBindingErrors can name the parameter (otherwise a bare 400).
+        services.Configure<Microsoft.AspNetCore.Routing.RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
+        services.AddExceptionHandler<ParameterBindingErrors>();
         services.ConfigureHttpJsonOptions(j => j.SerializerOptions.Converters.Add(
             new System.Text.Json.Serialization.JsonStringEnumConverter(System.Text.Json.JsonNamingPolicy.CamelCase)));
         services.AddOpenApi();
@@ -158,7 +161,8 @@ internal static class ControlApplication
         app.MapAuditApi();
         app.MapEnrollment();
         app.MapDeviceEndpoints();
-        app.MapFallback("/api/{**rest}", () => ApiResults.NotFound("endpoint"));
+        app.MapFallback("/api/{**rest}", (HttpContext ctx, EndpointDataSource endpoints) =>
+            RouteValueErrors.Find(endpoints, ctx) ?? ApiResults.NotFound("endpoint"));
     }
 
     /// <summary>Creates or migrates the schema and seeds identity; run once before serving.</summary>

@@ -87,26 +87,16 @@ public abstract class CrossTenantMatrixTests(HostFixture fixture)
         Assert.True(failures.Count == 0, string.Join('\n', failures));
     }
 
-    internal static HashSet<string> EndpointKeys(ControlHost host)
+    internal static HashSet<string> EndpointKeys(ControlHost host) =>
+        host.App.Services.GetRequiredService<EndpointDataSource>().Endpoints.OfType<RouteEndpoint>()
+            .SelectMany(EndpointKeys).ToHashSet(StringComparer.Ordinal);
+
+    /// <summary>"METHOD route-pattern" per method of the endpoint ("*" when it takes any method).</summary>
+    internal static IEnumerable<string> EndpointKeys(RouteEndpoint endpoint)
     {
-        var keys = new HashSet<string>(StringComparer.Ordinal);
-        foreach (var endpoint in host.App.Services.GetRequiredService<EndpointDataSource>().Endpoints.OfType<RouteEndpoint>())
-        {
-            var pattern = endpoint.RoutePattern.RawText ?? endpoint.DisplayName ?? "?";
-            var methods = endpoint.Metadata.GetMetadata<IHttpMethodMetadata>()?.HttpMethods;
-            if (methods is null || methods.Count == 0)
-            {
-                keys.Add("* " + pattern);
-                continue;
-            }
-
-            foreach (var m in methods)
-            {
-                keys.Add(m + " " + pattern);
-            }
-        }
-
-        return keys;
+        var pattern = endpoint.RoutePattern.RawText ?? endpoint.DisplayName ?? "?";
+        var methods = endpoint.Metadata.GetMetadata<IHttpMethodMetadata>()?.HttpMethods;
+        return methods is null || methods.Count == 0 ? ["* " + pattern] : methods.Select(m => m + " " + pattern);
     }
 
     internal static async Task<(HttpStatusCode Status, string Body)> SendAsync(ControlClient client, HttpMethod method, string path, object? body, bool stream = false)
@@ -166,7 +156,7 @@ public abstract class CrossTenantMatrixTests(HostFixture fixture)
         _ => null,
     };
 
-    private static ControlClient Rightful(TenancyWorld w, Access access) => access switch
+    internal static ControlClient Rightful(TenancyWorld w, Access access) => access switch
     {
         Access.Public => w.Anonymous,
         Access.AnyUser or Access.Member => w.Carol,
