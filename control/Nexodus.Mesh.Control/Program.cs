@@ -3,18 +3,22 @@ using Nexodus.Mesh.Control.Hosting;
 
 // nexodus-control: the control service. Flags map onto configuration keys (see README):
 //   --data-dir DIR  --listen URL  --db sqlite|postgres  --db-connection STRING  --public-url URL  --otlp-endpoint URL
+//   --log-format text|json
 // and, for the one-box setup, the embedded relay and STUN server:
-//   --relay-listen IP:PORT  --stun-listen IP:PORT|off  --relay-host NAME  --relay-tls-cert FILE --relay-tls-key FILE
-//   --no-embedded-relay
+//   --relay-listen IP:PORT  --stun-listen IP:PORT|off  --relay-host NAME  --relay-tls-cert FILE --relay-tls-key FILE [--relay-tls-pin]
+//   --relay-key-file FILE  --no-embedded-relay
 if (args.Contains("--help") || args.Contains("-h"))
 {
     Console.WriteLine("""
         nexodus-control [--data-dir DIR] [--listen URL] [--db sqlite|postgres] [--db-connection STRING] [--public-url URL] [--otlp-endpoint URL]
-                        [--relay-listen IP:PORT] [--stun-listen IP:PORT|off] [--relay-host NAME] [--relay-tls-cert FILE --relay-tls-key FILE]
-                        [--no-embedded-relay]
+                        [--log-format text|json]
+                        [--relay-listen IP:PORT] [--stun-listen IP:PORT|off] [--relay-host NAME] [--relay-tls-cert FILE --relay-tls-key FILE [--relay-tls-pin]]
+                        [--relay-key-file FILE] [--no-embedded-relay]
         Configuration also from NEXODUS_CONTROL_CONFIG (JSON file) and environment NEXODUS_Control__<Key>.
+        Logs: readable text lines by default; --log-format json (or NEXODUS_Logging__Format=json) for log collectors.
         Defaults: SQLite in ./nexodus-control-data, listening on http://127.0.0.1:8080, embedded relay on
-        https://127.0.0.1:8443 (self-signed certificate unless --relay-tls-cert/--relay-tls-key) and STUN on UDP 127.0.0.1:3478.
+        https://127.0.0.1:8443 (self-signed certificate kept in DIR/relay-dev-cert.pem and pinned in the relay map, unless
+        --relay-tls-cert/--relay-tls-key; --relay-tls-pin pins that one too), relay key in DIR/relay.key, and STUN on UDP 127.0.0.1:3478.
         """);
     return 0;
 }

@@ -173,7 +173,7 @@ public abstract class ApiTests(HostFixture fixture)
         var (selfStatus, self) = await bobNode.Client.GetAsync("/api/device");
         Assert.Equal(HttpStatusCode.OK, selfStatus);
         Assert.Equal(bobNode.DeviceId, self.GetProperty("id").GetGuid());
-        Assert.Equal(HttpStatusCode.Unauthorized, (await bobNode.Client.GetAsync($"/api/devices/{node.DeviceId}")).Status);
+        Assert.Equal(HttpStatusCode.Forbidden, (await bobNode.Client.GetAsync($"/api/devices/{node.DeviceId}")).Status);
     }
 
     [Fact]

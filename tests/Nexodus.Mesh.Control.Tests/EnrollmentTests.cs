@@ -74,8 +74,58 @@ public abstract class EnrollmentTests(HostFixture fixture)
         Assert.All(keys.EnumerateArray(), k => Assert.Equal(System.Text.Json.JsonValueKind.Null, k.GetProperty("secret").ValueKind));
         Assert.Equal(HttpStatusCode.NoContent, (await admin.SendAsync(HttpMethod.Delete, $"/api/registration-keys/{keys[0].GetProperty("id").GetGuid()}")).Status);
         using var k3 = PrivateKey.Generate();
-        var (status, _) = await c.PostAsync("/api/enroll", new EnrollRequest { NodeKey = k3.PublicKey.ToString(), Hostname = "c3", RegistrationKey = key });
+        var (status, refused) = await c.PostAsync("/api/enroll", new EnrollRequest { NodeKey = k3.PublicKey.ToString(), Hostname = "c3", RegistrationKey = key });
         Assert.Equal(HttpStatusCode.Unauthorized, status);
+        Assert.Equal("revoked", refused.GetProperty("reason").GetString());
+    }
+
+    [Fact]
+    public async Task ExpiredKey_Is401NamingTheExpiry_AndCreatesNoDevice()
+    {
+        using var admin = await World.AdminAsync(Host);
+        var (_, vpcId) = await World.OrgAsync(admin, "expiry");
+        var expiresAt = DateTimeOffset.UtcNow.AddSeconds(5);
+        var (created, key) = await admin.PostAsync("/api/registration-keys", new { vpcId, singleUse = false, expiresAt });
+        Assert.Equal(HttpStatusCode.Created, created);
+        var secret = key.GetProperty("secret").GetString()!;
+
+        // Good until it expires...
+        await World.EnrollAsync(Host, secret, "before");
+        var left = expiresAt - DateTimeOffset.UtcNow;
+        if (left > TimeSpan.Zero)
+        {
+            await Task.Delay(left + TimeSpan.FromMilliseconds(200));
+        }
+
+        // ...then refused with the reason, and nothing is written.
+        using var c = Host.Client();
+        using var nodeKey = PrivateKey.Generate();
+        var (status, body) = await c.PostAsync("/api/enroll", new EnrollRequest { NodeKey = nodeKey.PublicKey.ToString(), Hostname = "after", RegistrationKey = secret });
+        Assert.Equal(HttpStatusCode.Unauthorized, status);
+        Assert.Equal("expired", body.GetProperty("reason").GetString());
+        Assert.Equal("registrationKey", body.GetProperty("field").GetString());
+        Assert.Contains("expired at", body.GetProperty("title").GetString(), StringComparison.Ordinal);
+        var (_, devices) = await admin.GetAsync($"/api/devices?vpcId={vpcId}");
+        Assert.Equal(["before"], devices.EnumerateArray().Select(d => d.GetProperty("hostname").GetString()));
+        var (_, keyNow) = await admin.GetAsync($"/api/registration-keys/{key.GetProperty("id").GetGuid()}");
+        Assert.Equal(1, keyNow.GetProperty("useCount").GetInt32());
+    }
+
+    [Fact]
+    public async Task UsedSingleUseKey_AndUnknownKey_Are401WithTheirReason()
+    {
+        using var admin = await World.AdminAsync(Host);
+        var (_, vpcId) = await World.OrgAsync(admin, "reasons");
+        var key = await World.RegistrationKeyAsync(admin, vpcId, singleUse: true);
+        await World.EnrollAsync(Host, key, "first");
+        using var c = Host.Client();
+        using var nodeKey = PrivateKey.Generate();
+        var (status, body) = await c.PostAsync("/api/enroll", new EnrollRequest { NodeKey = nodeKey.PublicKey.ToString(), Hostname = "second", RegistrationKey = key });
+        Assert.Equal(HttpStatusCode.Unauthorized, status);
+        Assert.Equal("used", body.GetProperty("reason").GetString());
+        (status, body) = await c.PostAsync("/api/enroll", new EnrollRequest { NodeKey = nodeKey.PublicKey.ToString(), Hostname = "second", RegistrationKey = key[..^4] + "AAAA" });
+        Assert.Equal(HttpStatusCode.Unauthorized, status);
+        Assert.Equal("unknown", body.GetProperty("reason").GetString());
     }
 }
 

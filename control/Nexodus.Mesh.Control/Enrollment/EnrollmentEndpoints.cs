@@ -59,17 +59,34 @@ internal static class EnrollmentEndpoints
         Guid vpcId;
         if (req.RegistrationKey is not null)
         {
-            var invalidKey = Results.Problem(statusCode: 401, title: "registration key is unknown, revoked, expired or already used");
             if (!DeviceCredential.LooksValid(req.RegistrationKey, DeviceCredential.RegistrationKeyPrefix))
             {
-                return invalidKey;
+                return KeyRefused("unknown", "registration key is unknown: check it was copied whole (it starts with 'nrk_')");
             }
 
             var hash = DeviceCredential.Hash(req.RegistrationKey);
             regKey = await db.RegistrationKeys.IgnoreQueryFilters().AsNoTracking().FirstOrDefaultAsync(k => k.SecretHash == hash, ct);
-            if (regKey is null || regKey.Revoked || regKey.ExpiresAt <= time.GetUtcNow() || (regKey.SingleUse && regKey.UseCount > 0))
+
+            // Whoever holds the secret may learn why it stopped working (it names nothing else); the reason tells
+            // the operator whether to ask for a new key or to look for who used it.
+            if (regKey is null)
             {
-                return invalidKey;
+                return KeyRefused("unknown", "registration key is unknown: check it was copied whole, or ask an admin for a new one");
+            }
+
+            if (regKey.Revoked)
+            {
+                return KeyRefused("revoked", "registration key was revoked: ask an admin of the organization for a new one");
+            }
+
+            if (regKey.ExpiresAt is { } expiresAt && expiresAt <= time.GetUtcNow())
+            {
+                return KeyRefused("expired", $"registration key expired at {expiresAt.UtcDateTime:yyyy-MM-dd HH:mm:ss}Z: ask an admin of the organization for a new one");
+            }
+
+            if (regKey.SingleUse && regKey.UseCount > 0)
+            {
+                return KeyRefused("used", "registration key is single-use and was already used: ask an admin for a new one, or a multi-use key");
             }
 
             // The key speaks for its organization for the rest of this request.
@@ -78,6 +95,11 @@ internal static class EnrollmentEndpoints
         }
         else
         {
+            if (who.IsDevice)
+            {
+                return ApiResults.Forbidden("a device credential cannot enroll another device; use a user token or a registration key");
+            }
+
             if (!who.IsUser)
             {
                 return ApiResults.Unauthorized();
@@ -122,7 +144,8 @@ internal static class EnrollmentEndpoints
                     .ExecuteUpdateAsync(s => s.SetProperty(k => k.UseCount, k => k.UseCount + 1), ct);
                 if (consumed == 0)
                 {
-                    return Results.Problem(statusCode: 401, title: "registration key is unknown, revoked, expired or already used");
+                    // Lost a race: another enrollment used the single-use key, or it was revoked or expired meanwhile.
+                    return KeyRefused("used", "registration key was used, revoked or expired while this enrollment ran: ask an admin for a new one");
                 }
             }
 
@@ -211,4 +234,8 @@ internal static class EnrollmentEndpoints
 
         return ApiResults.Conflict("could not allocate an address; try again");
     }
+
+    /// <summary>401 with a machine-readable <c>reason</c> (unknown, revoked, expired, used) and a title saying what to do.</summary>
+    private static IResult KeyRefused(string reason, string title) =>
+        Results.Problem(statusCode: StatusCodes.Status401Unauthorized, title: title, extensions: new Dictionary<string, object?> { ["reason"] = reason, ["field"] = "registrationKey" });
 }

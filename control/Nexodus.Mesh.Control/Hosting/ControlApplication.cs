@@ -26,6 +26,7 @@ internal static class ControlApplication
         ["--db-connection"] = "Control:DbConnection",
         ["--public-url"] = "Control:PublicUrl",
         ["--otlp-endpoint"] = "Control:OtlpEndpoint",
+        ["--log-format"] = LogFormat.Key,
     };
 
     public static WebApplication Build(string[] args, Action<WebApplicationBuilder>? configure = null)
@@ -43,6 +44,11 @@ internal static class ControlApplication
 
         var options = builder.Configuration.GetSection(ControlOptions.Section).Get<ControlOptions>() ?? new ControlOptions();
         var problems = options.Validate().ToList();
+        if (LogFormat.Validate(builder.Configuration) is { } logProblem)
+        {
+            problems.Add(logProblem);
+        }
+
         if (problems.Count > 0)
         {
             throw new OptionsValidationException(ControlOptions.Section, typeof(ControlOptions), problems);
@@ -64,7 +70,7 @@ internal static class ControlApplication
             k.Limits.Http2.MaxStreamsPerConnection = 100;
         });
 
-        builder.Logging.AddSimpleConsole(o => o.SingleLine = true);
+        LogFormat.Configure(builder.Logging, builder.Configuration);
         // Per-query and per-request logs drown the one-box console; configuration can turn them back on.
         builder.Logging.AddFilter("Microsoft.EntityFrameworkCore", LogLevel.Warning);
         builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
@@ -98,6 +104,9 @@ internal static class ControlApplication
         services.AddAuthorization();
         services.AddAntiforgery(a => a.Cookie.Name = "nexodus.af");
         services.AddProblemDetails();
+        // Bad query/route values throw so ParameterBindingErrors can name the parameter (otherwise a bare 400).
+        services.Configure<Microsoft.AspNetCore.Routing.RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
+        services.AddExceptionHandler<ParameterBindingErrors>();
         services.ConfigureHttpJsonOptions(j => j.SerializerOptions.Converters.Add(
             new System.Text.Json.Serialization.JsonStringEnumConverter(System.Text.Json.JsonNamingPolicy.CamelCase)));
         services.AddOpenApi();
@@ -152,7 +161,8 @@ internal static class ControlApplication
         app.MapAuditApi();
         app.MapEnrollment();
         app.MapDeviceEndpoints();
-        app.MapFallback("/api/{**rest}", () => ApiResults.NotFound("endpoint"));
+        app.MapFallback("/api/{**rest}", (HttpContext ctx, EndpointDataSource endpoints) =>
+            RouteValueErrors.Find(endpoints, ctx) ?? ApiResults.NotFound("endpoint"));
     }
 
     /// <summary>Creates or migrates the schema and seeds identity; run once before serving.</summary>

@@ -89,6 +89,11 @@ internal sealed class ControlOptions
             {
                 yield return "Control:ExternalIssuers entries need Name, an absolute Issuer URL and ClientId";
             }
+
+            if (e.ClockSkew < TimeSpan.Zero || e.ClockSkew > TimeSpan.FromMinutes(10))
+            {
+                yield return $"Control:ExternalIssuers ({e.Name}) ClockSkew must be between 0 and 10 minutes";
+            }
         }
     }
 }

@@ -3,8 +3,8 @@ using System.Security.Cryptography.X509Certificates;
 using System.Text.Json;
 using Microsoft.EntityFrameworkCore;
 using Nexodus.Mesh.Control.Admission;
+using Nexodus.Mesh.Control.Netmap;
 using Nexodus.Mesh.Control.Storage;
-using Nexodus.Mesh.Core.Keys;
 using Nexodus.Mesh.Relay.Server;
 using Nexodus.Mesh.Relay.Transport;
 using PublicKey = Nexodus.Mesh.Core.Keys.PublicKey;
@@ -22,10 +22,11 @@ internal sealed class EmbeddedRelay : IAsyncDisposable
 
     private readonly RelayHost _host;
 
-    private EmbeddedRelay(RelayHost host, X509Certificate2 certificate)
+    private EmbeddedRelay(RelayHost host, X509Certificate2 certificate, bool advertisePin)
     {
         _host = host;
         Certificate = certificate;
+        AdvertisedPin = advertisePin ? CertificatePin : null;
     }
 
     public Uri RelayUrl => _host.RelayUrl;
@@ -37,6 +38,13 @@ internal sealed class EmbeddedRelay : IAsyncDisposable
     /// <summary>SHA-256 of the relay's certificate, for clients that pin a self-signed certificate.</summary>
     public string CertificatePin => TlsTrust.Sha256Of(Certificate);
 
+    /// <summary>
+    /// The pin put in the relay map: the development certificate's, or a configured certificate's only when asked
+    /// (<c>--relay-tls-pin</c>); a CA-issued certificate is checked against the system store, so renewing it does not
+    /// break every device.
+    /// </summary>
+    public string? AdvertisedPin { get; }
+
     public PublicKey RelayKey => _host.Server.PublicKey;
 
     public static async Task<EmbeddedRelay> StartAsync(WebApplication app, EmbeddedRelayOptions options, CancellationToken ct = default)
@@ -45,10 +53,10 @@ internal sealed class EmbeddedRelay : IAsyncDisposable
         var issuer = app.Services.GetRequiredService<RelayTokenIssuer>();
         var loggerFactory = app.Services.GetRequiredService<ILoggerFactory>();
 
-        var relayKey = LoadOrCreateKey(control, options);
+        var relayKey = EmbeddedRelayIdentity.LoadOrCreateKey(EmbeddedRelayIdentity.KeyPath(control, options));
         var certificate = options.TlsCertFile is not null
             ? DevCertificate.LoadPem(options.TlsCertFile, options.TlsKeyFile ?? throw new ArgumentException("--relay-tls-cert needs --relay-tls-key"))
-            : DevCertificate.Create(options.AdvertisedHost is null ? null : [options.AdvertisedHost]);
+            : EmbeddedRelayIdentity.LoadOrCreateDevCertificate(EmbeddedRelayIdentity.DevCertificatePath(control), options.AdvertisedHost);
 
         var host = await RelayHost.StartAsync(
             new RelayHostOptions
@@ -63,7 +71,7 @@ internal sealed class EmbeddedRelay : IAsyncDisposable
             loggerFactory,
             cancellationToken: ct);
 
-        var embedded = new EmbeddedRelay(host, certificate);
+        var embedded = new EmbeddedRelay(host, certificate, advertisePin: options.TlsCertFile is null || options.PinCertificate);
         await embedded.RegisterAsync(app.Services, options, ct);
         app.Logger.LogInformation(
             "embedded relay on {RelayUrl} (certificate SHA-256 {Pin}), STUN on {Stun}",
@@ -71,34 +79,6 @@ internal sealed class EmbeddedRelay : IAsyncDisposable
             embedded.CertificatePin,
             embedded.StunEndpoint?.ToString() ?? "off");
         return embedded;
-    }
-
-    /// <summary>The relay key is kept in the data dir so a restart keeps the relay's identity.</summary>
-    private static PrivateKey LoadOrCreateKey(ControlOptions control, EmbeddedRelayOptions options)
-    {
-        if (options.KeyFile is null && control.Db != "sqlite")
-        {
-            return PrivateKey.Generate();
-        }
-
-        var path = options.KeyFile ?? Path.Combine(control.DataDir, "relay.key");
-        if (File.Exists(path))
-        {
-            var text = File.ReadAllText(path).Trim();
-            return PrivateKey.TryParse(text, out var key)
-                ? key!
-                : throw new ArgumentException($"{path}: not a relay private key (44 characters of base64); delete it to create a new one");
-        }
-
-        Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
-        var created = PrivateKey.Generate();
-        File.WriteAllText(path, created.ExportText() + "\n");
-        if (!OperatingSystem.IsWindows())
-        {
-            File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite);
-        }
-
-        return created;
     }
 
     /// <summary>Creates or updates the global region and its one node so devices learn where the relay is.</summary>
@@ -127,7 +107,14 @@ internal sealed class EmbeddedRelay : IAsyncDisposable
         node.Ipv4 = IPAddress.TryParse(hostName, out var ip) && ip.AddressFamily == System.Net.Sockets.AddressFamily.InterNetwork ? hostName : null;
         node.RelayPort = RelayUrl.Port;
         node.StunPort = StunEndpoint?.Port ?? 0;
-        await db.SaveChangesAsync(ct);
+        node.PublicKey = RelayKey.ToString();
+        node.CertificateSha256 = AdvertisedPin;
+        if (db.ChangeTracker.HasChanges())
+        {
+            await db.SaveChangesAsync(ct);
+            // Streams held by this or another replica learn the new address, key or pin as a relay-map delta.
+            await scope.ServiceProvider.GetRequiredService<ChangeBus>().PublishAsync(db, ChangeSignal.Everything, ct);
+        }
     }
 
     public async ValueTask DisposeAsync()

@@ -13,9 +13,10 @@ internal static class EmbeddedRelayArguments
     {
         var others = new List<string>();
         var enabled = true;
+        var pin = false;
         IPEndPoint listen = new(IPAddress.Loopback, 8443);
         IPEndPoint? stun = new(IPAddress.Loopback, 3478);
-        string? host = null, cert = null, key = null;
+        string? host = null, cert = null, key = null, keyFile = null;
         rest = [];
         options = null;
         error = null;
@@ -27,7 +28,10 @@ internal static class EmbeddedRelayArguments
                 case "--no-embedded-relay":
                     enabled = false;
                     continue;
-                case "--relay-listen" or "--stun-listen" or "--relay-host" or "--relay-tls-cert" or "--relay-tls-key":
+                case "--relay-tls-pin":
+                    pin = true;
+                    continue;
+                case "--relay-listen" or "--stun-listen" or "--relay-host" or "--relay-tls-cert" or "--relay-tls-key" or "--relay-key-file":
                     if (i + 1 >= args.Length)
                     {
                         error = $"{a} needs a value";
@@ -57,6 +61,7 @@ internal static class EmbeddedRelayArguments
                     host = a == "--relay-host" ? v : host;
                     cert = a == "--relay-tls-cert" ? v : cert;
                     key = a == "--relay-tls-key" ? v : key;
+                    keyFile = a == "--relay-key-file" ? v : keyFile;
                     continue;
                 default:
                     others.Add(a);
@@ -70,9 +75,24 @@ internal static class EmbeddedRelayArguments
             return false;
         }
 
+        if (pin && cert is null)
+        {
+            error = "--relay-tls-pin pins the certificate given with --relay-tls-cert (the development certificate is always pinned)";
+            return false;
+        }
+
         rest = [.. others];
         options = enabled
-            ? new EmbeddedRelayOptions { Listen = listen, StunListen = stun, AdvertisedHost = host, TlsCertFile = cert, TlsKeyFile = key }
+            ? new EmbeddedRelayOptions
+            {
+                Listen = listen,
+                StunListen = stun,
+                AdvertisedHost = host,
+                TlsCertFile = cert,
+                TlsKeyFile = key,
+                PinCertificate = pin,
+                KeyFile = keyFile,
+            }
             : null;
         return true;
     }

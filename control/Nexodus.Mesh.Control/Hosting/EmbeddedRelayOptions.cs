@@ -18,6 +18,9 @@ internal sealed class EmbeddedRelayOptions
 
     public string? TlsKeyFile { get; init; }
 
+    /// <summary>Advertise the SHA-256 of <see cref="TlsCertFile"/> in the relay map (an operator's self-signed certificate).</summary>
+    public bool PinCertificate { get; init; }
+
     /// <summary>Relay private key file; default &lt;data-dir&gt;/relay.key.</summary>
     public string? KeyFile { get; init; }
 }

@@ -17,6 +17,12 @@ internal sealed class ExternalIssuerOptions
     /// <summary>Expected "aud" of bearer tokens; defaults to ClientId.</summary>
     public string? Audience { get; set; }
 
+    /// <summary>
+    /// Tolerated clock difference when checking a bearer token's lifetime. One minute (not the library's five):
+    /// access tokens are short-lived, and a revoked session should not linger long past its expiry.
+    /// </summary>
+    public TimeSpan ClockSkew { get; set; } = TimeSpan.FromMinutes(1);
+
     /// <summary>Allow http:// discovery (tests and loopback providers only).</summary>
     public bool AllowHttp { get; set; }
 }

@@ -89,6 +89,7 @@ internal static class EmbeddedIdentity
                     ValidIssuer = ext.Issuer,
                     ValidAudience = ext.Audience ?? ext.ClientId,
                     NameClaimType = "name",
+                    ClockSkew = ext.ClockSkew,
                 };
             });
             auth.AddOpenIdConnect(ExternalLoginScheme(ext.Name), oidc =>

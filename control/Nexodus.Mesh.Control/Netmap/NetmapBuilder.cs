@@ -33,7 +33,14 @@ internal static class NetmapBuilder
                 OrganizationOperated = r.OrganizationId is not null,
                 Nodes = [.. r.Nodes.OrderBy(n => n.Name).Select(n => new RelayNodeInfo
                 {
-                    Name = n.Name, HostName = n.HostName, Ipv4 = n.Ipv4, Ipv6 = n.Ipv6, RelayPort = n.RelayPort, StunPort = n.StunPort,
+                    Name = n.Name,
+                    HostName = n.HostName,
+                    Ipv4 = n.Ipv4,
+                    Ipv6 = n.Ipv6,
+                    RelayPort = n.RelayPort,
+                    StunPort = n.StunPort,
+                    PublicKey = n.PublicKey,
+                    CertificateSha256 = n.CertificateSha256,
                 })],
             })],
         };

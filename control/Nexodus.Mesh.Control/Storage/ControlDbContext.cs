@@ -89,7 +89,8 @@ internal abstract class ControlDbContext : DbContext
             e.Property(x => x.Role).HasConversion<string>().HasMaxLength(16);
             e.HasOne<Organization>().WithMany().HasForeignKey(x => x.OrganizationId).OnDelete(DeleteBehavior.Cascade);
             e.HasOne<User>().WithMany().HasForeignKey(x => x.UserId).OnDelete(DeleteBehavior.Cascade);
-            e.HasQueryFilter(x => System || Orgs.Contains(x.OrganizationId) || x.UserId == ScopeUser);
+            // Org-level rows (people, invitations, keys, audit) are for users: a device scope sees none of them.
+            e.HasQueryFilter(x => System || (!VpcRestricted && Orgs.Contains(x.OrganizationId)) || x.UserId == ScopeUser);
         });
 
         b.Entity<Invitation>(e =>
@@ -99,7 +100,7 @@ internal abstract class ControlDbContext : DbContext
             e.Property(x => x.InviteeEmail).HasMaxLength(320);
             e.HasOne<Organization>().WithMany().HasForeignKey(x => x.OrganizationId).OnDelete(DeleteBehavior.Cascade);
             // Invitees see invitations addressed to them by id; e-mail-addressed ones are matched in the handler.
-            e.HasQueryFilter(x => System || Orgs.Contains(x.OrganizationId) || (ScopeUser != null && x.InviteeUserId == ScopeUser));
+            e.HasQueryFilter(x => System || (!VpcRestricted && Orgs.Contains(x.OrganizationId)) || (ScopeUser != null && x.InviteeUserId == ScopeUser));
         });
 
         b.Entity<Vpc>(e =>
@@ -141,7 +142,7 @@ internal abstract class ControlDbContext : DbContext
             e.HasIndex(x => x.SecretHash).IsUnique();
             e.HasOne<Vpc>().WithMany().HasForeignKey(x => x.VpcId).OnDelete(DeleteBehavior.Cascade);
             e.HasOne<SecurityGroup>().WithMany().HasForeignKey(x => x.SecurityGroupId).OnDelete(DeleteBehavior.SetNull);
-            e.HasQueryFilter(x => System || (Orgs.Contains(x.OrganizationId) && (!VpcRestricted || Vpcs_.Contains(x.VpcId))));
+            e.HasQueryFilter(x => System || (!VpcRestricted && Orgs.Contains(x.OrganizationId)));
         });
 
         b.Entity<SecurityGroup>(e =>
@@ -171,6 +172,8 @@ internal abstract class ControlDbContext : DbContext
             e.Property(x => x.HostName).HasMaxLength(253);
             e.Property(x => x.Ipv4).HasMaxLength(45);
             e.Property(x => x.Ipv6).HasMaxLength(45);
+            e.Property(x => x.PublicKey).HasMaxLength(44);
+            e.Property(x => x.CertificateSha256).HasMaxLength(64);
         });
 
         b.Entity<AuditEvent>(e =>
@@ -179,7 +182,7 @@ internal abstract class ControlDbContext : DbContext
             e.Property(x => x.Target).HasMaxLength(200);
             e.Property(x => x.Details).HasMaxLength(4000);
             e.HasIndex(x => new { x.OrganizationId, x.Id });
-            e.HasQueryFilter(x => System || Orgs.Contains(x.OrganizationId));
+            e.HasQueryFilter(x => System || (!VpcRestricted && Orgs.Contains(x.OrganizationId)));
         });
 
         b.Entity<SigningKey>(e => e.Property(x => x.Id).HasMaxLength(64));

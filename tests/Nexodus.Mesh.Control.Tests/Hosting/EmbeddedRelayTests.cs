@@ -78,6 +78,8 @@ public sealed class EmbeddedRelayTests
     [InlineData(new[] { "--stun-listen", "1.2.3.4" }, "--stun-listen")]
     [InlineData(new[] { "--relay-tls-cert", "a.pem" }, "--relay-tls-key")]
     [InlineData(new[] { "--relay-host" }, "--relay-host needs a value")]
+    [InlineData(new[] { "--relay-tls-pin" }, "--relay-tls-cert")]
+    [InlineData(new[] { "--relay-key-file" }, "--relay-key-file needs a value")]
     public void Arguments_Bad_NameTheFlag(string[] args, string expected)
     {
         Assert.False(EmbeddedRelayArguments.TryParse(args, out _, out _, out var error));
@@ -91,6 +93,9 @@ public sealed class EmbeddedRelayTests
         Assert.Equal(["--listen", "http://127.0.0.1:0"], rest);
         Assert.Null(options!.StunListen);
         Assert.Equal(9443, options.Listen.Port);
+        Assert.True(EmbeddedRelayArguments.TryParse(["--relay-key-file", "/k", "--relay-tls-cert", "c.pem", "--relay-tls-key", "k.pem", "--relay-tls-pin"], out _, out options, out _));
+        Assert.Equal("/k", options!.KeyFile);
+        Assert.True(options.PinCertificate);
         Assert.True(EmbeddedRelayArguments.TryParse(["--no-embedded-relay"], out rest, out options, out _));
         Assert.Empty(rest);
         Assert.Null(options);

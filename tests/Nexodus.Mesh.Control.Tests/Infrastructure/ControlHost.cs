@@ -15,18 +15,22 @@ namespace Nexodus.Mesh.Control.Tests.Infrastructure;
 internal sealed class ControlHost : IAsyncDisposable
 {
     public const string AdminPassword = "test-admin-password-0123";
-    private readonly string? _dataDir;
     private readonly string? _pgDatabase;
     private readonly bool _ownsDatabase;
+    private readonly bool _ownsDataDir;
 
-    private ControlHost(WebApplication app, Uri baseAddress, string? dataDir, string? pgDatabase, bool ownsDatabase)
+    private ControlHost(WebApplication app, Uri baseAddress, string dataDir, bool ownsDataDir, string? pgDatabase, bool ownsDatabase)
     {
         App = app;
         BaseAddress = baseAddress;
-        _dataDir = dataDir;
+        DataDir = dataDir;
+        _ownsDataDir = ownsDataDir;
         _pgDatabase = pgDatabase;
         _ownsDatabase = ownsDatabase;
     }
+
+    /// <summary>The host's --data-dir (SQLite database, relay key, development certificate).</summary>
+    public string DataDir { get; }
 
     public WebApplication App { get; }
 
@@ -38,12 +42,16 @@ internal sealed class ControlHost : IAsyncDisposable
         Environment.GetEnvironmentVariable("NEXODUS_TEST_POSTGRES")
         ?? throw new InvalidOperationException("NEXODUS_TEST_POSTGRES is not set: the control suite runs on SQLite and PostgreSQL (.ci/run starts PostgreSQL and sets it)");
 
-    /// <summary>Starts a host; pass <paramref name="sharedPostgresDatabase"/> to start a second replica on the same database.</summary>
-    public static async Task<ControlHost> StartAsync(DbProvider provider, Dictionary<string, string?>? settings = null, string? sharedPostgresDatabase = null)
+    /// <summary>
+    /// Starts a host; pass <paramref name="sharedPostgresDatabase"/> to start a second replica on the same database, and
+    /// <paramref name="sharedDataDir"/> to start on another host's data dir (a restart); shared things are not deleted.
+    /// </summary>
+    public static async Task<ControlHost> StartAsync(
+        DbProvider provider, Dictionary<string, string?>? settings = null, string? sharedPostgresDatabase = null, string? sharedDataDir = null)
     {
         var args = new List<string> { "--listen", "http://127.0.0.1:0" };
         string? pgDb = null;
-        var dataDir = Path.Combine(Path.GetTempPath(), "nx-ctl-test-" + Guid.NewGuid().ToString("N")[..12]);
+        var dataDir = sharedDataDir ?? Path.Combine(Path.GetTempPath(), "nx-ctl-test-" + Guid.NewGuid().ToString("N")[..12]);
         args.AddRange(["--data-dir", dataDir]);
         if (provider == DbProvider.Sqlite)
         {
@@ -74,7 +82,7 @@ internal sealed class ControlHost : IAsyncDisposable
         await ControlApplication.InitializeAsync(app);
         await app.StartAsync();
         var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
-        return new ControlHost(app, new Uri(address), dataDir, pgDb, ownsDatabase: sharedPostgresDatabase is null);
+        return new ControlHost(app, new Uri(address), dataDir, ownsDataDir: sharedDataDir is null, pgDb, ownsDatabase: sharedPostgresDatabase is null);
     }
 
     public ControlClient Client() => new(BaseAddress);
@@ -91,11 +99,11 @@ internal sealed class ControlHost : IAsyncDisposable
         }
 
         await App.DisposeAsync();
-        if (_dataDir is not null)
+        if (_ownsDataDir)
         {
             try
             {
-                Directory.Delete(_dataDir, recursive: true);
+                Directory.Delete(DataDir, recursive: true);
             }
             catch (IOException)
             {

@@ -15,7 +15,8 @@ internal sealed class OidcProviderProcess : IAsyncDisposable
 
     public string Issuer { get; }
 
-    public static async Task<OidcProviderProcess> StartAsync(string clientId, string clientSecret, string redirectUri)
+    /// <summary>Starts the provider; <paramref name="apiClient"/> adds a public PKCE client that gets JWT access tokens.</summary>
+    public static async Task<OidcProviderProcess> StartAsync(string clientId, string clientSecret, string redirectUri, (string ClientId, string RedirectUri)? apiClient = null)
     {
         var dir = Path.Combine(RepoRoot(), "tests", "Nexodus.Mesh.Control.Tests", "oidc-provider");
         if (!Directory.Exists(Path.Combine(dir, "node_modules")))
@@ -31,6 +32,11 @@ internal sealed class OidcProviderProcess : IAsyncDisposable
         psi.Environment["CLIENT_ID"] = clientId;
         psi.Environment["CLIENT_SECRET"] = clientSecret;
         psi.Environment["REDIRECT_URI"] = redirectUri;
+        if (apiClient is { } api)
+        {
+            psi.Environment["API_CLIENT_ID"] = api.ClientId;
+            psi.Environment["API_REDIRECT_URI"] = api.RedirectUri;
+        }
         var process = Process.Start(psi)!;
         process.ErrorDataReceived += (_, _) => { };
         process.BeginErrorReadLine();

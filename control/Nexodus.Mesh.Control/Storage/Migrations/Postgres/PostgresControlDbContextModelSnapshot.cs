@@ -326,6 +326,10 @@ namespace Nexodus.Mesh.Control.Storage.Migrations.Postgres
                         .ValueGeneratedOnAdd()
                         .HasColumnType("uuid");
 
+                    b.Property<string>("CertificateSha256")
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)");
+
                     b.Property<string>("HostName")
                         .IsRequired()
                         .HasMaxLength(253)
@@ -343,6 +347,11 @@ namespace Nexodus.Mesh.Control.Storage.Migrations.Postgres
                         .IsRequired()
                         .HasMaxLength(100)
                         .HasColumnType("character varying(100)");
+
+                    b.Property<string>("PublicKey")
+                        .IsRequired()
+                        .HasMaxLength(44)
+                        .HasColumnType("character varying(44)");
 
                     b.Property<int>("RegionId")
                         .HasColumnType("integer");

@@ -319,6 +319,10 @@ namespace Nexodus.Mesh.Control.Storage.Migrations.Sqlite
                         .ValueGeneratedOnAdd()
                         .HasColumnType("TEXT");
 
+                    b.Property<string>("CertificateSha256")
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT");
+
                     b.Property<string>("HostName")
                         .IsRequired()
                         .HasMaxLength(253)
@@ -335,6 +339,11 @@ namespace Nexodus.Mesh.Control.Storage.Migrations.Sqlite
                     b.Property<string>("Name")
                         .IsRequired()
                         .HasMaxLength(100)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("PublicKey")
+                        .IsRequired()
+                        .HasMaxLength(44)
                         .HasColumnType("TEXT");
 
                     b.Property<int>("RegionId")
