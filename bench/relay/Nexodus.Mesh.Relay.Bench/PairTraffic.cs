@@ -106,7 +106,9 @@ internal static class PairTraffic
             }));
         }
 
-        await Task.Delay(TimeSpan.FromSeconds(1)); // warm-up: JIT tiers, TCP windows
+        // Warm-up: TCP windows, and JIT tiering (tier-0 → instrumented → optimized code takes seconds on a loaded
+        // machine; a relay runs for days, so the steady state is what counts).
+        await Task.Delay(TimeSpan.FromSeconds(3));
         Volatile.Write(ref warm, true);
         var cpu0 = CpuTime.OfSelf() + (extraCpu?.Invoke() ?? TimeSpan.Zero);
         var start = Stopwatch.GetTimestamp();
