@@ -97,7 +97,12 @@ public sealed partial class RelayHost : IAsyncDisposable
             {
                 if (host.Certificate is not null)
                 {
-                    listen.UseHttps(host.Certificate);
+                    // A TLS handshake that drags on is a pre-authentication connection too: same bound as client-info.
+                    listen.UseHttps(new Microsoft.AspNetCore.Server.Kestrel.Https.HttpsConnectionAdapterOptions
+                    {
+                        ServerCertificate = host.Certificate,
+                        HandshakeTimeout = relay.HandshakeTimeout,
+                    });
                 }
             }
 

@@ -23,6 +23,7 @@ public sealed class RelayMetrics
         AuthFailures = f.CreateCounter("nexodus_relay_auth_failures_total", "Refused handshakes, by reason.", "reason");
         ProtocolErrors = f.CreateCounter("nexodus_relay_protocol_errors_total", "Sessions ended by a protocol violation.");
         QueueDepth = f.CreateGauge("nexodus_relay_queue_depth", "Frames queued to clients, by lane (sampled at scrape).", "lane");
+        PendingHandshakes = f.CreateGauge("nexodus_relay_pending_handshakes", "Connections upgraded but not yet authenticated (capped by MaxPendingHandshakes).");
         ThrottleSeconds = f.CreateCounter("nexodus_relay_throttle_seconds_total", "Time clients' reads were paused by the rate limit.");
         LocalPackets = packets.WithLabels("local");
         LocalBytes = bytes.WithLabels("local");
@@ -51,6 +52,8 @@ public sealed class RelayMetrics
     public Gauge QueueDepth { get; }
 
     public Counter ThrottleSeconds { get; }
+
+    public Gauge PendingHandshakes { get; }
 
     internal Counter.Child LocalPackets { get; }
 
