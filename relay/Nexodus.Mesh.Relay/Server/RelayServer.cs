@@ -20,6 +20,9 @@ public sealed partial class RelayServer : IAsyncDisposable
     private int _sessions;
     private int _pendingHandshakes;
 
+    /// <summary>Upgrade connections served on the connection's TLS stream directly (RelayHost.DirectTlsStream).</summary>
+    internal long DirectTlsConnections;
+
     public RelayServer(RelayServerOptions options, AdmissionValidator validator, RelayMetrics metrics, TimeProvider time, ILogger logger)
     {
         options.Validate();
