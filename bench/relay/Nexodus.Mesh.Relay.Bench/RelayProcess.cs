@@ -57,13 +57,13 @@ internal sealed partial class RelayProcess : IAsyncDisposable
         }
 
         var process = Process.Start(info) ?? throw new InvalidOperationException("could not start nexodus-relay");
-        process.OutputDataReceived += (_, _) => { };
-        process.BeginOutputReadLine();
         string? pin = null;
         Uri? url = null;
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
         try
         {
+            process.OutputDataReceived += (_, _) => { };
+            process.BeginOutputReadLine();
             while (url is null)
             {
                 var line = await process.StandardError.ReadLineAsync(timeout.Token)
@@ -77,10 +77,16 @@ internal sealed partial class RelayProcess : IAsyncDisposable
                     url = new Uri(s.Groups[1].Value);
                 }
             }
+
+            if (pin is null)
+            {
+                throw new InvalidOperationException("nexodus-relay printed no dev certificate pin");
+            }
         }
         catch
         {
-            process.Kill(entireProcessTree: true);
+            KillQuietly(process);
+            Directory.Delete(directory, recursive: true);
             throw;
         }
 
@@ -91,7 +97,21 @@ internal sealed partial class RelayProcess : IAsyncDisposable
             {
             }
         });
-        return new RelayProcess(process, directory, url, pin ?? throw new InvalidOperationException("nexodus-relay printed no dev certificate pin"));
+        // A bench that dies of an unhandled exception must not leave the relay running.
+        AppDomain.CurrentDomain.UnhandledException += (_, _) => KillQuietly(process);
+        return new RelayProcess(process, directory, url, pin);
+    }
+
+    private static void KillQuietly(Process process)
+    {
+        try
+        {
+            process.Kill(entireProcessTree: true);
+        }
+        catch (InvalidOperationException)
+        {
+            // Already gone.
+        }
     }
 
     /// <summary>The relay's own counters, scraped from its /metrics over the pinned TLS connection.</summary>
