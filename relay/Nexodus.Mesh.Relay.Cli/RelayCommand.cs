@@ -32,13 +32,14 @@ internal static class RelayCommand
         var metrics = new Option<string?>("--metrics") { Description = "Separate plain-HTTP address:port for /metrics (default: on the main listener)" };
         var stun = new Option<string>("--stun-listen") { Description = "UDP address:port of the embedded STUN server, or 'off'", DefaultValueFactory = _ => "0.0.0.0:3478" };
         var stunAlternate = new Option<string?>("--stun-alternate-ip") { Description = "Second IP of this host for RFC 5780 NAT behaviour discovery (needs a specific --stun-listen address)" };
+        var maxPending = new Option<int>("--max-pending-handshakes") { Description = "Connections allowed at once that have not authenticated yet; more are refused (busy)", DefaultValueFactory = _ => 512 };
         var keepAlive = new Option<int>("--keepalive") { Description = "Keepalive interval in seconds", DefaultValueFactory = _ => 30 };
         var logLevel = new Option<LogLevel>("--log-level") { Description = "Trace, Debug, Information, Warning, Error", DefaultValueFactory = _ => LogLevel.Information };
 
         var root = new RootCommand("nexodus-relay: forwards WireGuard ciphertext between admitted node keys that share a VPC")
         {
             listen, tlsCert, tlsKey, devTls, plainHttp, region, keyFile, meshPeer, meshKey, meshKeyFile, meshPin,
-            controlJwks, controlKey, controlIssuer, controlPin, rate, burst, metrics, stun, stunAlternate, keepAlive, logLevel,
+            controlJwks, controlKey, controlIssuer, controlPin, rate, burst, metrics, stun, stunAlternate, maxPending, keepAlive, logLevel,
         };
 
         root.SetAction(async (parse, ct) =>
@@ -101,6 +102,7 @@ internal static class RelayCommand
                     RateBytesPerSecond = CliParsing.Bytes("--rate-limit", parse.GetValue(rate)!),
                     RateBurstBytes = CliParsing.Bytes("--rate-burst", parse.GetValue(burst)!),
                     KeepAlive = TimeSpan.FromSeconds(Math.Max(1, parse.GetValue(keepAlive))),
+                    MaxPendingHandshakes = parse.GetValue(maxPending),
                 };
                 host = await RelayHost.StartAsync(hostOptions, relayOptions, loggerFactory, TimeProvider.System, ct);
             }

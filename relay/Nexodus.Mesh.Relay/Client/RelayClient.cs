@@ -148,6 +148,14 @@ public sealed partial class RelayClient : IAsyncDisposable
         try
         {
             var (type, payload) = await FrameStreamReader.ReadOneAsync(reader, handshake.Token);
+            if (type == FrameType.Health)
+            {
+                // Refused before the handshake (e.g. the relay is at its cap of unauthenticated connections).
+                var busy = TextFrame.Read(payload, ProtocolConstants.MaxPayloadSize).Text;
+                HealthChanged?.Invoke(busy);
+                throw new RelayRefusedException("relay refused: " + busy);
+            }
+
             if (type != FrameType.ServerKey)
             {
                 throw new RelayProtocolException($"relay sent 0x{(byte)type:x2} instead of server-key");

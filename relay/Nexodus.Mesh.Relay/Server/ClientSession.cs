@@ -28,6 +28,12 @@ internal sealed partial class ClientSession : PeerRoute
     private string? _pendingToken;
     private string _endReason = "closed";
 
+    // Forwarded packets/bytes of the current read, added to the shared counters once per read instead of per packet.
+    private long _localPackets;
+    private long _localBytes;
+    private long _meshPackets;
+    private long _meshBytes;
+
     public ClientSession(RelayServer server, PublicKey key, Admission.Admission admission, Stream stream)
         : base(key)
     {
@@ -35,7 +41,7 @@ internal sealed partial class ClientSession : PeerRoute
         _admission = admission;
         _keyBytes = key.Span.ToArray();
         var options = server.Options;
-        Sender = new FrameSender(stream, options.DataQueueSize, options.DiscoQueueSize, lane => server.Metrics.Drops.WithLabels(lane == OutboundLane.Disco ? "queue_disco" : "queue_data").Inc());
+        Sender = new FrameSender(stream, options.DataQueueSize, options.DiscoQueueSize, lane => (lane == OutboundLane.Disco ? server.Metrics.DropQueueDisco : server.Metrics.DropQueueData).Inc());
         if (options.RateBytesPerSecond > 0)
         {
             _bucket = new TokenBucket(options.RateBytesPerSecond, options.RateBurstBytes, server.Time);
@@ -120,6 +126,7 @@ internal sealed partial class ClientSession : PeerRoute
         }
         finally
         {
+            PublishCounts();
             await _end.CancelAsync();
             Sender.Close();
             await IgnoreAsync(writer);
@@ -161,6 +168,7 @@ internal sealed partial class ClientSession : PeerRoute
             // After an early break (token update) the rest is unexamined, so the next read returns it at once
             // instead of waiting for more bytes.
             reader.AdvanceTo(buffer.Start, _pendingToken is null ? buffer.End : buffer.Start);
+            PublishCounts();
             if (consumed > 0)
             {
                 Interlocked.Exchange(ref _lastReceived, _server.Time.GetTimestamp());
@@ -227,7 +235,7 @@ internal sealed partial class ClientSession : PeerRoute
         var metrics = _server.Metrics;
         if (!_server.Table.TryFind(destination, out var route))
         {
-            metrics.Drops.WithLabels("no_route").Inc();
+            metrics.DropNoRoute.Inc();
             ReplyGone(destination);
             return;
         }
@@ -235,7 +243,7 @@ internal sealed partial class ClientSession : PeerRoute
         if (!route.SharesVpcWith(_admission.Vpcs))
         {
             // Reported exactly like an absent key: the relay must not reveal who is online in other VPCs.
-            metrics.Drops.WithLabels("no_shared_vpc").Inc();
+            metrics.DropNoSharedVpc.Inc();
             ReplyGone(destination);
             return;
         }
@@ -250,14 +258,32 @@ internal sealed partial class ClientSession : PeerRoute
         {
             if (route is ClientSession)
             {
-                metrics.LocalPackets.Inc();
-                metrics.LocalBytes.Inc(packet.Length);
+                _localPackets++;
+                _localBytes += packet.Length;
             }
             else
             {
-                metrics.MeshOutPackets.Inc();
-                metrics.MeshOutBytes.Inc(packet.Length);
+                _meshPackets++;
+                _meshBytes += packet.Length;
             }
+        }
+    }
+
+    private void PublishCounts()
+    {
+        var metrics = _server.Metrics;
+        if (_localPackets > 0)
+        {
+            metrics.LocalPackets.Inc(_localPackets);
+            metrics.LocalBytes.Inc(_localBytes);
+            _localPackets = _localBytes = 0;
+        }
+
+        if (_meshPackets > 0)
+        {
+            metrics.MeshOutPackets.Inc(_meshPackets);
+            metrics.MeshOutBytes.Inc(_meshBytes);
+            _meshPackets = _meshBytes = 0;
         }
     }
 

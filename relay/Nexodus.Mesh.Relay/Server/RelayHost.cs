@@ -1,11 +1,14 @@
 using System.Net;
+using System.Net.Security;
 using System.Net.WebSockets;
 using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Connections.Features;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
+using Microsoft.AspNetCore.Server.Kestrel.Core.Features;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Nexodus.Mesh.Relay.Admission;
@@ -97,7 +100,12 @@ public sealed partial class RelayHost : IAsyncDisposable
             {
                 if (host.Certificate is not null)
                 {
-                    listen.UseHttps(host.Certificate);
+                    // A TLS handshake that drags on is a pre-authentication connection too: same bound as client-info.
+                    listen.UseHttps(new Microsoft.AspNetCore.Server.Kestrel.Https.HttpsConnectionAdapterOptions
+                    {
+                        ServerCertificate = host.Certificate,
+                        HandshakeTimeout = relay.HandshakeTimeout,
+                    });
                 }
             }
 
@@ -181,6 +189,39 @@ public sealed partial class RelayHost : IAsyncDisposable
         return new RelayHost(app, server, httpJwks, stun, main, metricsUrl, stunEndpoint);
     }
 
+    /// <summary>
+    /// After the 101 the connection carries only relay frames, so the relay reads and writes the connection's
+    /// <see cref="SslStream"/> itself instead of going through Kestrel's upgrade stream: that skips the HTTP/1
+    /// upgrade body, one copy per read, and Kestrel's output pipe, which hands TLS one 4 KiB segment at a time (one
+    /// record and one transport flush per 4 KiB) where a direct 64 KiB write becomes four 16 KiB records. Only
+    /// when Kestrel has no bytes of this connection buffered beyond the request (a client may send only after it
+    /// got server-key, so a compliant one never has); otherwise, or without TLS, the upgrade stream is used.
+    /// </summary>
+    private static Stream? DirectTlsStream(HttpContext ctx)
+    {
+        if (ctx.Features.Get<ISslStreamFeature>()?.SslStream is not { } ssl)
+        {
+            return null;
+        }
+
+        if (ctx.Features.Get<IConnectionTransportFeature>()?.Transport.Input is not { } input)
+        {
+            return null;
+        }
+
+        if (input.TryRead(out var buffered))
+        {
+            var empty = buffered.Buffer.IsEmpty;
+            input.AdvanceTo(buffered.Buffer.Start);
+            if (!empty)
+            {
+                return null;
+            }
+        }
+
+        return ssl;
+    }
+
     private static async Task AcceptAsync(HttpContext ctx, RelayServer server)
     {
         var remote = $"{ctx.Connection.RemoteIpAddress}:{ctx.Connection.RemotePort}";
@@ -204,8 +245,14 @@ public sealed partial class RelayHost : IAsyncDisposable
         {
             ctx.Response.Headers.Upgrade = ProtocolConstants.UpgradeToken;
             ctx.Response.Headers.Connection = "Upgrade";
-            await using var stream = await upgrade.UpgradeAsync();
-            await server.HandleConnectionAsync(stream, remote, ctx.RequestAborted);
+            await using var upgraded = await upgrade.UpgradeAsync();
+            var direct = DirectTlsStream(ctx);
+            if (direct is not null)
+            {
+                Interlocked.Increment(ref server.DirectTlsConnections);
+            }
+
+            await server.HandleConnectionAsync(direct ?? upgraded, remote, ctx.RequestAborted);
             return;
         }
 

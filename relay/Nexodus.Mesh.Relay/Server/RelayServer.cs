@@ -18,6 +18,10 @@ public sealed partial class RelayServer : IAsyncDisposable
     private readonly List<MeshLink> _links = [];
     private readonly List<Task> _linkTasks = [];
     private int _sessions;
+    private int _pendingHandshakes;
+
+    /// <summary>Upgrade connections served on the connection's TLS stream directly (RelayHost.DirectTlsStream).</summary>
+    internal long DirectTlsConnections;
 
     public RelayServer(RelayServerOptions options, AdmissionValidator validator, RelayMetrics metrics, TimeProvider time, ILogger logger)
     {
@@ -72,8 +76,18 @@ public sealed partial class RelayServer : IAsyncDisposable
         var ct = linked.Token;
         var reader = FrameStreamReader.Create(stream);
         Interlocked.Increment(ref _sessions);
+        var pending = true;
+        Metrics.PendingHandshakes.Inc();
         try
         {
+            if (Interlocked.Increment(ref _pendingHandshakes) > Options.MaxPendingHandshakes)
+            {
+                Metrics.AuthFailures.WithLabels("preauth_limit").Inc();
+                Log.Refused(Logger, remote, "too many connections waiting to authenticate");
+                await TrySendAsync(stream, new TextFrame("relay busy: too many connections are authenticating; retry shortly").Encode(FrameType.Health));
+                return;
+            }
+
             var challenge = RandomNumberGenerator.GetBytes(ProtocolConstants.ChallengeSize);
             await stream.WriteAsync(new ServerKeyFrame(ProtocolConstants.Version, PublicKey, challenge).Encode(), ct);
             await stream.FlushAsync(ct);
@@ -99,10 +113,12 @@ public sealed partial class RelayServer : IAsyncDisposable
             {
                 case FrameType.ClientInfo:
                     var session = await AdmitClientAsync(payload, challenge, stream, ct);
+                    EndPending(ref pending);
                     await session.RunAsync(reader, ct);
                     break;
                 case FrameType.MeshHello:
                     var mesh = AdmitMesh(payload, challenge, stream);
+                    EndPending(ref pending);
                     await mesh.RunAsync(reader, ct);
                     break;
                 default:
@@ -126,8 +142,20 @@ public sealed partial class RelayServer : IAsyncDisposable
         }
         finally
         {
+            EndPending(ref pending);
             Interlocked.Decrement(ref _sessions);
             await reader.CompleteAsync();
+        }
+    }
+
+    /// <summary>The connection left the unauthenticated state (admitted, refused or gone); counted once.</summary>
+    private void EndPending(ref bool pending)
+    {
+        if (pending)
+        {
+            pending = false;
+            Interlocked.Decrement(ref _pendingHandshakes);
+            Metrics.PendingHandshakes.Dec();
         }
     }
 

@@ -22,7 +22,18 @@ public sealed class RelayServerOptions
 
     public TimeSpan KeepAlive { get; init; } = TimeSpan.FromSeconds(30);
 
-    public TimeSpan HandshakeTimeout { get; init; } = TimeSpan.FromSeconds(10);
+    /// <summary>
+    /// How long a connection may take from the upgrade to a valid client-info (and, on the listener, for the TLS
+    /// handshake); slower ones are closed (<c>auth_failures_total{reason="handshake_timeout"}</c>).
+    /// </summary>
+    public TimeSpan HandshakeTimeout { get; init; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>
+    /// Connections allowed at once between the upgrade and admission. Proving a key costs the relay an X25519 and a
+    /// token check, so unauthenticated connections are capped: the ones over the cap get a "busy" health frame and
+    /// are closed at once (<c>auth_failures_total{reason="preauth_limit"}</c>, gauge <c>pending_handshakes</c>).
+    /// </summary>
+    public int MaxPendingHandshakes { get; init; } = 512;
 
     /// <summary>Per-client queue bounds (frames); the oldest is dropped on overflow.</summary>
     public int DataQueueSize { get; init; } = 1024;
@@ -60,6 +71,16 @@ public sealed class RelayServerOptions
         if (MeshKey is not null && MeshKey.Length < 16)
         {
             throw new ArgumentException("the mesh key must be at least 16 bytes (e.g. 32 random bytes, hex or base64)");
+        }
+
+        if (MaxPendingHandshakes < 1)
+        {
+            throw new ArgumentException("the cap on connections waiting to authenticate must be ≥ 1");
+        }
+
+        if (HandshakeTimeout <= TimeSpan.Zero)
+        {
+            throw new ArgumentException("handshake timeout must be positive");
         }
 
         if (DataQueueSize < 1 || DiscoQueueSize < 1)

@@ -20,6 +20,9 @@ internal sealed class FrameSender
     private readonly Channel<byte> _signal = Channel.CreateBounded<byte>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite });
     private volatile bool _closed;
 
+    // 1 while a wake-up is pending or the writer is draining: producers then skip the signal channel (and its lock).
+    private int _signalled;
+
     public FrameSender(Stream stream, int dataCapacity, int discoCapacity, Action<OutboundLane>? onDrop = null)
     {
         _stream = stream;
@@ -55,7 +58,7 @@ internal sealed class FrameSender
         }
 
         var size = PacketFrame.FrameSize(packet.Length);
-        var buffer = ArrayPool<byte>.Shared.Rent(size);
+        var buffer = FramePool.Rent(size);
         PacketFrame.Write(buffer, type, key, kind, packet);
         return Enqueue(kind == PacketKind.Disco ? _disco : _data, new OutFrame(buffer.AsMemory(0, size), buffer));
     }
@@ -69,7 +72,7 @@ internal sealed class FrameSender
         }
 
         var size = ForwardPacketFrame.FrameSize(packet.Length);
-        var buffer = ArrayPool<byte>.Shared.Rent(size);
+        var buffer = FramePool.Rent(size);
         ForwardPacketFrame.Write(buffer, source, destination, kind, packet);
         return Enqueue(kind == PacketKind.Disco ? _disco : _data, new OutFrame(buffer.AsMemory(0, size), buffer));
     }
@@ -82,7 +85,11 @@ internal sealed class FrameSender
             return false;
         }
 
-        _signal.Writer.TryWrite(0);
+        if (Interlocked.Exchange(ref _signalled, 1) == 0)
+        {
+            _signal.Writer.TryWrite(0);
+        }
+
         return true;
     }
 
@@ -102,6 +109,15 @@ internal sealed class FrameSender
                 }
 
                 await _stream.FlushAsync(cancellationToken);
+
+                // Clear the flag before the last look at the queues: a frame queued after that look finds the flag
+                // clear and signals, and one queued before it is seen here. Stale signals only cost one empty pass.
+                Interlocked.Exchange(ref _signalled, 0);
+                if (_control.Reader.Count + _disco.Reader.Count + _data.Reader.Count > 0)
+                {
+                    continue;
+                }
+
                 await _signal.Reader.ReadAsync(cancellationToken);
             }
         }
@@ -150,7 +166,7 @@ internal sealed class FrameSender
         {
             if (Pooled is not null)
             {
-                ArrayPool<byte>.Shared.Return(Pooled);
+                FramePool.Return(Pooled);
             }
         }
     }

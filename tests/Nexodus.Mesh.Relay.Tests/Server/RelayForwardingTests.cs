@@ -43,6 +43,9 @@ public sealed class RelayForwardingTests : IAsyncLifetime
         Assert.Equal(b.PublicKey, atA.Source);
         Assert.Equal(PacketKind.Disco, atA.Kind);
         Assert.Equal(_relay.Key.PublicKey, a.Client.ServerKey);
+
+        // Upgrade connections run on the connection's TLS stream directly (the fast path); WebSockets never do.
+        Assert.Equal((ta == RelayTransport.Upgrade ? 1 : 0) + (tb == RelayTransport.Upgrade ? 1 : 0), Interlocked.Read(ref _relay.Server.DirectTlsConnections));
     }
 
     [Fact]
