@@ -40,10 +40,10 @@ internal sealed class PathManagerOptions
     public TimeSpan TickInterval { get; init; } = TimeSpan.FromMilliseconds(250);
 
     /// <summary>Ping on the direct path this often (keeps NAT mappings and proves the path).</summary>
-    public TimeSpan HeartbeatInterval { get; init; } = TimeSpan.FromSeconds(1);
+    public TimeSpan HeartbeatInterval { get; init; } = TimeSpan.FromMilliseconds(600);
 
-    /// <summary>No pong on the direct path for this long (≈ 2 missed heartbeats) → back to the relay.</summary>
-    public TimeSpan DirectTimeout { get; init; } = TimeSpan.FromSeconds(2.3);
+    /// <summary>No pong on the direct path for this long (≈ 3 missed heartbeats) → back to the relay.</summary>
+    public TimeSpan DirectTimeout { get; init; } = TimeSpan.FromSeconds(2);
 
     /// <summary>First retry of probing while on the relay; doubles up to <see cref="ReprobeInterval"/>.</summary>
     public TimeSpan ProbeRetryMin { get; init; } = TimeSpan.FromSeconds(1);
