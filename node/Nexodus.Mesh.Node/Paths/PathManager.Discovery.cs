@@ -112,7 +112,7 @@ internal sealed partial class PathManager
 
         UpdateLocalEndpoints();
         await ChooseHomeRegionAsync(ct);
-        if (answered && _natKnownFor != servers[0].ToString())
+        if (answered && _options.NatBehaviorDiscovery && _natKnownFor != servers[0].ToString())
         {
             await DiscoverNatAsync(servers[0], ct);
         }

@@ -17,6 +17,9 @@ internal sealed partial class PathManager
     private volatile RelayMap _relayMap = new();
     private volatile string _token = "";
     private volatile int _homeRegion = -1;
+
+    /// <summary>Region ids of the relay map, read without a lock on the send path.</summary>
+    private volatile HashSet<int> _regionIds = [];
     private readonly TaskCompletionSource _tokenSet = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     /// <summary>Our home region id (latency-chosen), null before the relay map arrives.</summary>
@@ -55,6 +58,8 @@ internal sealed partial class PathManager
             {
                 _relaySettings.TryAdd(id, settings);
             }
+
+            _regionIds = [.. wanted.Keys];
 
             foreach (var id in _relaySettings.Keys.ToList())
             {
@@ -163,7 +168,7 @@ internal sealed partial class PathManager
         }
     }
 
-    private int RegionFor(PeerPath path) => path.HomeRelay is { } r && _relaySettings.ContainsKey(r) ? r : _homeRegion;
+    private int RegionFor(PeerPath path) => path.HomeRelay is { } r && _regionIds.Contains(r) ? r : _homeRegion;
 
     /// <summary>The connection that reaches <paramref name="path"/>'s peer, created on first use; null when there is none.</summary>
     private IRelayConnection? RelayFor(PeerPath path)
@@ -192,7 +197,7 @@ internal sealed partial class PathManager
             return null;
         }
 
-        conn = _options.RelayFactory?.Invoke(settings) ?? new RelayConnection(settings, TimeProvider.System, _logger);
+        conn = _options.RelayFactory?.Invoke(settings) ?? new RelayConnection(settings, TimeProvider.System, _logger, _options.RelaySocketFactory);
         _relays[region] = conn;
         conn.Start();
         Log.RelayStarted(_logger, region, settings.Url.ToString());

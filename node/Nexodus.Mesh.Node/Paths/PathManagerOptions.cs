@@ -36,6 +36,12 @@ internal sealed class PathManagerOptions
     /// <summary>Run STUN, NAT behaviour and relay latency discovery (off in unit tests without servers).</summary>
     public bool Discovery { get; init; } = true;
 
+    /// <summary>Run the RFC 5780 mapping/filtering tests (on a socket of their own) as part of discovery.</summary>
+    public bool NatBehaviorDiscovery { get; init; } = true;
+
+    /// <summary>Creates the relay connections' TCP sockets (bound to an interface, or inside a network namespace); null = default.</summary>
+    public Func<System.Net.Sockets.Socket>? RelaySocketFactory { get; init; }
+
     /// <summary>How often the per-peer state machines run.</summary>
     public TimeSpan TickInterval { get; init; } = TimeSpan.FromMilliseconds(250);
 

@@ -18,7 +18,7 @@ internal sealed class PeerPath
     private const int MaxLearned = 32;
 
     /// <summary>An address that pinged us or was named in call-me-maybe is pinged back at most this often.</summary>
-    private static readonly TimeSpan AnswerPingSpacing = TimeSpan.FromMilliseconds(500);
+    private static readonly TimeSpan AnswerPingSpacing = TimeSpan.FromMilliseconds(100);
 
     private readonly PathManager _owner;
     private readonly PathManagerOptions _options;
@@ -249,9 +249,11 @@ internal sealed class PeerPath
 
             _owner.SendPong(this, disco, from, tx);
             var c = LearnLocked(from, now);
-            if (c is not null && now - c.LastPing >= AnswerPingSpacing && !from.Equals(_direct))
+            if (c is not null && NeedsAnswerPingLocked(c, now))
             {
-                // Their ping got through our NAT, so ours to the same address opens theirs (if it is not open already).
+                // Their ping got through our NAT, so ours to the same address now passes theirs (our earlier one may
+                // have been dropped before their side had sent anything). Only until we have our own pong from it, so
+                // two nodes never keep answering each other's pings with pings.
                 SendPingLocked(from, now);
             }
         }
@@ -327,13 +329,16 @@ internal sealed class PeerPath
             {
                 var u = new UdpEndpoint(ep);
                 var c = LearnLocked(u, now);
-                if (c is not null && now - c.LastPing >= AnswerPingSpacing && !u.Equals(_direct) && !_owner.IsOwnEndpoint(u))
+                if (c is not null && NeedsAnswerPingLocked(c, now) && !_owner.IsOwnEndpoint(u))
                 {
                     SendPingLocked(u, now);
                 }
             }
         }
     }
+
+    private bool NeedsAnswerPingLocked(PathCandidate c, DateTimeOffset now) =>
+        !c.Endpoint.Equals(_direct) && now - c.LastPing >= AnswerPingSpacing && (c.LastPong is null || now - c.LastPong > _options.PingTimeout);
 
     private PathCandidate? LearnLocked(UdpEndpoint ep, DateTimeOffset now)
     {

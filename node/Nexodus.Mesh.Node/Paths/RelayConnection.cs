@@ -10,7 +10,7 @@ internal sealed class RelayConnection : IRelayConnection
 {
     private readonly RelayClient _client;
 
-    public RelayConnection(RelayConnectionSettings settings, TimeProvider time, ILogger logger)
+    public RelayConnection(RelayConnectionSettings settings, TimeProvider time, ILogger logger, Func<System.Net.Sockets.Socket>? socketFactory = null)
     {
         RegionId = settings.RegionId;
         _client = new RelayClient(
@@ -23,6 +23,7 @@ internal sealed class RelayConnection : IRelayConnection
                 Trust = settings.Trust,
                 Time = time,
                 OnPacket = settings.OnPacket,
+                SocketFactory = socketFactory,
             },
             logger);
         _client.Connected += settings.OnConnected;
