@@ -68,6 +68,11 @@ internal sealed partial class Peer
     /// <summary>Roaming: the endpoint follows the source of the latest authenticated packet.</summary>
     public void SetEndpointFromPacket(Endpoint from)
     {
+        if (_endpoint is ISteeredEndpoint)
+        {
+            return; // path selection above the engine owns this peer's endpoint
+        }
+
         if (!from.Equals(_endpoint))
         {
             _endpoint = from;
