@@ -39,9 +39,10 @@ internal sealed class UapiProtocol(Device device)
             sb.Append("public_key=").Append(Convert.ToHexStringLower(peer.PublicKey.Span)).Append('\n');
             sb.Append("preshared_key=").Append(Convert.ToHexStringLower(peer.PresharedKeyCopy())).Append('\n');
             sb.Append("protocol_version=1\n");
-            if (peer.Endpoint is { } ep)
+            // Only UDP endpoints are printed: `wg` rejects anything else, and a relayed peer has no ip:port to show.
+            if (peer.Endpoint is { } ep && IPEndPoint.TryParse(ep.ToString() ?? "", out var udp) && udp.Port != 0)
             {
-                sb.Append("endpoint=").Append(ep.ToString()).Append('\n');
+                sb.Append("endpoint=").Append(udp.ToString()).Append('\n');
             }
 
             var last = peer.LastHandshake;

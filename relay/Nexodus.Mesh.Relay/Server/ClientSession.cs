@@ -46,6 +46,11 @@ internal sealed partial class ClientSession : PeerRoute
         {
             _bucket = new TokenBucket(options.RateBytesPerSecond, options.RateBurstBytes, server.Time);
         }
+
+        // Server-info must be the first frame the client sees. It is queued here, before the session is registered in
+        // the peer table: from that moment other joins queue peer-present frames for it, and a client that gets one
+        // before server-info fails its handshake.
+        Sender.EnqueueControl(new ServerInfoFrame(ProtocolConstants.Version, options.KeepAlive).Encode());
     }
 
     public FrameSender Sender { get; }
@@ -107,7 +112,6 @@ internal sealed partial class ClientSession : PeerRoute
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, _end.Token);
         var ct = linked.Token;
         _lastReceived = _server.Time.GetTimestamp();
-        Sender.EnqueueControl(new ServerInfoFrame(ProtocolConstants.Version, _server.Options.KeepAlive).Encode());
         var writer = Sender.RunAsync(ct);
         var timers = TimersAsync(ct);
         try

@@ -42,6 +42,24 @@ public sealed class UapiProtocolTests
         Assert.Null(p.A.LookupPeer(newPeer));
     }
 
+    [Fact]
+    public async Task Get_RelayedPeer_PrintsNoEndpointLine()
+    {
+        // `wg` parses endpoint= as ip:port and gives up on the whole dump otherwise; a relayed peer has none.
+        await using var p = new DevicePair();
+        var key = PrivateKey.Generate().PublicKey;
+        var peer = p.A.AddPeer(key);
+        peer.SetEndpoint(new Nexodus.Mesh.Core.Net.RelayEndpoint("7"));
+
+        var dump = new UapiProtocol(p.A).Get();
+
+        Assert.Contains("public_key=" + Convert.ToHexStringLower(key.Span), dump, StringComparison.Ordinal);
+        Assert.DoesNotContain("relay:", dump, StringComparison.Ordinal);
+        var afterPeer = dump[dump.IndexOf("public_key=" + Convert.ToHexStringLower(key.Span), StringComparison.Ordinal)..];
+        var nextPeer = afterPeer.IndexOf("public_key=", 11, StringComparison.Ordinal);
+        Assert.DoesNotContain("endpoint=", nextPeer < 0 ? afterPeer : afterPeer[..nextPeer], StringComparison.Ordinal);
+    }
+
     [Theory]
     [InlineData("private_key=zz")]
     [InlineData("listen_port=70000")]
