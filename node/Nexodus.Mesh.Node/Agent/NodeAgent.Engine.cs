@@ -25,7 +25,15 @@ internal sealed partial class NodeAgent
 
             if (IPAddress.TryParse(record.Ipv6, out var v6))
             {
-                _tun.AddAddress(HostPrefix(v6));
+                try
+                {
+                    _tun.AddAddress(HostPrefix(v6));
+                }
+                catch (IOException e)
+                {
+                    // Hosts (and containers) with IPv6 disabled still get the IPv4 mesh.
+                    _logger.LogWarning("no IPv6 on {Name}: {Error}", _options.Interface, e.Message);
+                }
             }
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or InvalidOperationException)

@@ -8,6 +8,7 @@ namespace Nexodus.Mesh.Node.Agent;
 internal sealed partial class NodeAgent
 {
     private DateTimeOffset? _lastContact;
+    private bool _haveMap;
 
     /// <summary>When control last sent a netmap line (heartbeats included).</summary>
     public DateTimeOffset? LastContact => _lastContact;
@@ -22,7 +23,8 @@ internal sealed partial class NodeAgent
             var gotAny = false;
             try
             {
-                long? revision = _record!.Revision > 0 ? _record.Revision : null;
+                // Resume only with a map in memory: after a restart the peers are not on disk, so ask for a full map.
+                long? revision = _haveMap && _record!.Revision > 0 ? _record.Revision : null;
                 await foreach (var message in _control!.StreamNetmapAsync(_credential!, revision, _options.StreamIdleTimeout, e => _logger.LogWarning("bad netmap line skipped: {Error}", e), cancel))
                 {
                     gotAny = true;
@@ -97,9 +99,10 @@ internal sealed partial class NodeAgent
 
                 SyncPeers();
                 Commit(message.Revision);
+                _haveMap = true;
                 SetState(AgentState.Running, null);
                 return false;
-            case NetmapMessageTypes.Delta:
+            case NetmapMessageTypes.Delta when _haveMap:
                 lock (_sync)
                 {
                     foreach (var removed in message.PeersRemoved ?? [])
