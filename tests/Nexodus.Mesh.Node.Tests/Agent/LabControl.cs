@@ -1,0 +1,150 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Net.Sockets;
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+using System.Text.RegularExpressions;
+using System.Web;
+using Nexodus.Mesh.Netsim;
+
+namespace Nexodus.Mesh.Node.Tests.Agent;
+
+/// <summary>
+/// The real nexodus-control binary (embedded relay + STUN) running in a lab host, plus an admin session
+/// (login form + authorization code with PKCE against its embedded provider) to create registration keys.
+/// </summary>
+internal sealed partial class LabControl : IAsyncDisposable
+{
+    public const int HttpPort = 8080;
+    public const int RelayPort = 8443;
+    public const int StunPort = 3478;
+    private const string AdminPassword = "agent-test-admin-password-42";
+
+    private readonly LabProcess _process;
+    private readonly HttpClient _http;
+
+    private LabControl(LabHost host, LabProcess process, HttpClient http, string dataDir)
+    {
+        Host = host;
+        _process = process;
+        _http = http;
+        DataDir = dataDir;
+    }
+
+    public LabHost Host { get; }
+
+    public string DataDir { get; }
+
+    public string Url => $"http://{Host.Address}:{HttpPort}";
+
+    public LabProcess Process => _process;
+
+    public static async Task<LabControl> StartAsync(LabHost host)
+    {
+        var dataDir = Path.Combine(Path.GetTempPath(), "nexd-agent-test-" + Guid.NewGuid().ToString("N")[..8]);
+        Directory.CreateDirectory(dataDir);
+        var ip = host.Address.ToString();
+        var process = host.StartProcess(
+            ["dotnet", BinaryPaths.Control, "--data-dir", dataDir, "--listen", $"http://{ip}:{HttpPort}",
+             "--relay-listen", $"{ip}:{RelayPort}", "--stun-listen", $"{ip}:{StunPort}", "--relay-host", ip],
+            new Dictionary<string, string> { ["NEXODUS_Control__InitialAdminPassword"] = AdminPassword });
+        try
+        {
+            await host.WaitForTcpPortAsync(HttpPort, TimeSpan.FromSeconds(60));
+        }
+        catch
+        {
+            await process.DisposeAsync();
+            throw new InvalidOperationException("control did not start: " + process.Output);
+        }
+
+        var handler = new SocketsHttpHandler
+        {
+            AllowAutoRedirect = false,
+            UseCookies = true,
+            ConnectCallback = async (context, ct) =>
+                new NetworkStream(await host.ConnectTcpAsync(new IPEndPoint(IPAddress.Parse(context.DnsEndPoint.Host), context.DnsEndPoint.Port), ct), ownsSocket: true),
+        };
+        var http = new HttpClient(handler) { BaseAddress = new Uri($"http://{ip}:{HttpPort}"), Timeout = TimeSpan.FromSeconds(30) };
+        var control = new LabControl(host, process, http, dataDir);
+        await control.LoginAsync();
+        return control;
+    }
+
+    /// <summary>A new organization (its default VPC) and a multi-use registration key for it.</summary>
+    public async Task<(Guid VpcId, string RegKey)> CreateVpcAndKeyAsync(bool singleUse = false)
+    {
+        using var org = await _http.PostAsJsonAsync("/api/organizations", new { name = "org-" + Guid.NewGuid().ToString("N")[..6] });
+        org.EnsureSuccessStatusCode();
+        var orgId = JsonDocument.Parse(await org.Content.ReadAsStringAsync()).RootElement.GetProperty("id").GetGuid();
+        var vpcs = JsonDocument.Parse(await _http.GetStringAsync($"/api/vpcs?organizationId={orgId}")).RootElement;
+        var vpcId = vpcs[0].GetProperty("id").GetGuid();
+        using var key = await _http.PostAsJsonAsync("/api/registration-keys", new { vpcId, singleUse });
+        var body = await key.Content.ReadAsStringAsync();
+        Assert.True(key.IsSuccessStatusCode, body);
+        return (vpcId, JsonDocument.Parse(body).RootElement.GetProperty("secret").GetString()!);
+    }
+
+    public async Task<HttpStatusCode> DeleteDeviceAsync(Guid deviceId)
+    {
+        using var res = await _http.DeleteAsync($"/api/devices/{deviceId}");
+        return res.StatusCode;
+    }
+
+    private async Task LoginAsync()
+    {
+        var page = await _http.GetStringAsync("/account/login");
+        var antiforgery = WebUtility.HtmlDecode(AntiforgeryRegex().Match(page).Groups[1].Value);
+        using (var form = new FormUrlEncodedContent(new Dictionary<string, string>
+        {
+            ["__RequestVerificationToken"] = antiforgery,
+            ["username"] = "admin",
+            ["password"] = AdminPassword,
+            ["returnUrl"] = "/account/done",
+        }))
+        using (var res = await _http.PostAsync("/account/login", form))
+        {
+            Assert.Equal(HttpStatusCode.Redirect, res.StatusCode);
+        }
+
+        var verifier = Base64Url(RandomNumberGenerator.GetBytes(32));
+        var challenge = Base64Url(SHA256.HashData(Encoding.ASCII.GetBytes(verifier)));
+        var authorize = "/connect/authorize?client_id=nexctl&response_type=code&redirect_uri=" + Uri.EscapeDataString("http://127.0.0.1/callback")
+            + "&scope=" + Uri.EscapeDataString("openid api offline_access") + "&code_challenge=" + challenge + "&code_challenge_method=S256&state=s";
+        using var redirect = await _http.GetAsync(authorize);
+        var code = HttpUtility.ParseQueryString(redirect.Headers.Location!.Query)["code"]!;
+        using var tokenForm = new FormUrlEncodedContent(new Dictionary<string, string>
+        {
+            ["grant_type"] = "authorization_code",
+            ["code"] = code,
+            ["redirect_uri"] = "http://127.0.0.1/callback",
+            ["client_id"] = "nexctl",
+            ["code_verifier"] = verifier,
+        });
+        using var token = await _http.PostAsync("/connect/token", tokenForm);
+        var text = await token.Content.ReadAsStringAsync();
+        Assert.True(token.IsSuccessStatusCode, text);
+        _http.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", JsonDocument.Parse(text).RootElement.GetProperty("access_token").GetString());
+    }
+
+    private static string Base64Url(byte[] b) => Convert.ToBase64String(b).TrimEnd('=').Replace('+', '-').Replace('/', '_');
+
+    [GeneratedRegex("name=\"__RequestVerificationToken\"[^>]*value=\"([^\"]+)\"")]
+    private static partial Regex AntiforgeryRegex();
+
+    public async ValueTask DisposeAsync()
+    {
+        _http.Dispose();
+        await _process.StopAsync(TimeSpan.FromSeconds(5));
+        await _process.DisposeAsync();
+        try
+        {
+            Directory.Delete(DataDir, recursive: true);
+        }
+        catch (IOException)
+        {
+            // A leftover temp dir is harmless.
+        }
+    }
+}
