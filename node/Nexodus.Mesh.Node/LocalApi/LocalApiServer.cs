@@ -1,5 +1,6 @@
 using System.Net.Sockets;
 using System.Reflection;
+using System.Text.Json;
 using System.Text.Json.Serialization.Metadata;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Connections.Features;
@@ -102,7 +103,7 @@ internal sealed partial class LocalApiServer : IAsyncDisposable
             Directory.CreateDirectory(dir, DirectoryMode);
         }
 
-        if (!File.Exists(path) && !Directory.Exists(path))
+        if (!System.IO.Path.Exists(path))
         {
             return;
         }
@@ -192,9 +193,13 @@ internal sealed partial class LocalApiServer : IAsyncDisposable
 
     private static Task WriteAsync<T>(HttpResponse response, int status, T body, JsonTypeInfo<T> type)
     {
+        // Serialized up front so the answer carries Content-Length (no chunking): simpler for curl, nc and scripts.
+        var bytes = JsonSerializer.SerializeToUtf8Bytes(body, type);
         response.StatusCode = status;
+        response.ContentType = "application/json; charset=utf-8";
+        response.ContentLength = bytes.Length;
         response.Headers.CacheControl = "no-store";
-        return response.WriteAsJsonAsync(body, type);
+        return response.Body.WriteAsync(bytes).AsTask();
     }
 
     public async ValueTask DisposeAsync()
