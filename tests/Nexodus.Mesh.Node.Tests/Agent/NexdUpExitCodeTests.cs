@@ -12,7 +12,7 @@ public sealed class NexdUpExitCodeTests
         try
         {
             // Port 9 on loopback: nothing listens there, so the connection is refused at once.
-            var (code, output) = Shell.Run("dotnet", [BinaryPaths.Nexd, "up", "--control", "http://127.0.0.1:9", "--reg-key", "nrk_x", "--state-dir", state, "--interface", "nxu0"]);
+            var (code, output) = Shell.Run("dotnet", [BinaryPaths.Nexd, "up", "--control", "http://127.0.0.1:9", "--reg-key", "nrk_x", "--state-dir", state, "--interface", "nxu0", "--local-api", "off"]);
             Assert.Equal(4, code);
             Assert.Contains("nexd: error: cannot reach control at http://127.0.0.1:9/", output, StringComparison.Ordinal);
         }

@@ -106,7 +106,7 @@ public sealed class NexdUpLabTests
     private static LabProcess Up(LabHost host, LabControl control, string stateDir, string hostname, string? regKey)
     {
         List<string> argv = ["dotnet", BinaryPaths.Nexd, "up", "--control", control.Url, "--state-dir", stateDir, "--hostname", hostname,
-            "--interface", "nx" + hostname[^1] + "0", "--verbose"];
+            "--interface", "nx" + hostname[^1] + "0", "--local-api", "off", "--verbose"];
         if (regKey is not null)
         {
             argv.AddRange(["--reg-key", regKey]);
