@@ -61,7 +61,7 @@ internal sealed partial class NodeAgent
         var relays = new List<RelayResponse>();
         foreach (var relay in snapshot?.Relays ?? [])
         {
-            relays.Add(new RelayResponse(relay.RegionId, relay.Code, relay.Url, relay.IsHome, relay.Connected, null, relay.LastError));
+            relays.Add(new RelayResponse(relay.RegionId, relay.Code, relay.Url, relay.IsHome, relay.Connected, relay.Latency?.TotalMilliseconds, relay.LastError));
         }
 
         return new StatusResponse
