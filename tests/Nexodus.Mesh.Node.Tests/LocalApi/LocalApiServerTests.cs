@@ -75,11 +75,13 @@ public sealed class LocalApiServerTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task Request_OversizedHeaders_Rejected431AndServerKeepsServing()
+    public async Task Request_Oversized_Rejected431Or414AndServerKeepsServing()
     {
         var big = "GET /v1/status HTTP/1.1\r\nHost: nexd\r\nX-Big: " + new string('a', 20_000) + "\r\n\r\n";
         var response = await RawHttp.ExchangeAsync(SocketPath, Encoding.ASCII.GetBytes(big), TimeSpan.FromSeconds(10));
         Assert.Equal(431, RawHttp.StatusOf(response));
+        var longLine = "GET /v1/" + new string('x', 2000) + " HTTP/1.1\r\nHost: nexd\r\n\r\n";
+        Assert.Equal(414, RawHttp.StatusOf(await RawHttp.ExchangeAsync(SocketPath, Encoding.ASCII.GetBytes(longLine), TimeSpan.FromSeconds(10))));
         Assert.Equal(200, RawHttp.StatusOf(await RawHttp.GetAsync(SocketPath, "/v1/status")));
     }
 
