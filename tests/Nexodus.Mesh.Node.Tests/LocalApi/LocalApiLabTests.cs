@@ -141,6 +141,23 @@ public sealed partial class LocalApiLabTests
             Assert.False(a.HasExited);
             Assert.Equal("Running", JsonDocument.Parse(await api.GetAsync("/v1/status")).RootElement.GetProperty("state").GetString());
 
+            // Control goes away: Degraded with a reason, stream down, tunnels untouched.
+            control.Process.Signal(15);
+            await a.WaitForOutputAsync(l => l.StartsWith("nexd: state Degraded", StringComparison.Ordinal), Startup);
+            var degraded = JsonDocument.Parse(await api.GetAsync("/v1/status")).RootElement;
+            Assert.Equal("Degraded", degraded.GetProperty("state").GetString());
+            Assert.False(string.IsNullOrEmpty(degraded.GetProperty("reason").GetString()));
+            Assert.False(degraded.GetProperty("controlReachable").GetBoolean());
+            var down = Parse(await scrape.GetStringAsync(metricsUrl));
+            Assert.Equal(0, down["nexd_control_connected"]);
+            Assert.Equal(1, down["nexd_state{state=\"Degraded\"}"]);
+            Assert.Equal(0, down["nexd_state{state=\"Running\"}"]);
+            var stillUp = await lab.Host("a").ExecAsync("ping", "-c", "1", "-W", "2", ipB);
+            Assert.True(stillUp.Succeeded, stillUp.StandardOutput + a.Output);
+            var degradedHuman = await ChildProcess.NexctlAsync("status", "--socket", socketA);
+            Assert.Contains("Degraded (", degradedHuman.Out, StringComparison.Ordinal);
+            Assert.Contains("not connected", degradedHuman.Out, StringComparison.Ordinal);
+
             // The socket goes away with the agent.
             a.Signal(15);
             Assert.Equal(0, await a.WaitForExitAsync(TimeSpan.FromSeconds(20)));
