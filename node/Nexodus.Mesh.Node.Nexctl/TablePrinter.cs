@@ -35,7 +35,7 @@ internal static class TablePrinter
         Row(grid, "Endpoints", Join(s.Endpoints));
         Row(grid, "NAT", s.UdpBlocked ? "UDP blocked (relay only)" : $"mapping {Or(s.NatMapping)}, filtering {Or(s.NatFiltering)}");
         Row(grid, "Version", s.Version);
-        Console(output).Write(grid);
+        Write(grid, output);
     }
 
     public static void Peers(IReadOnlyList<PeerResponse> peers, TextWriter output)
@@ -62,19 +62,39 @@ internal static class TablePrinter
                 Text(Bytes(p.RxBytes)), Text(Bytes(p.TxBytes)), Text(p.NotDirectReason ?? "-"));
         }
 
-        Console(output).Write(table);
+        Write(table, output);
     }
 
-    private static IAnsiConsole Console(TextWriter output)
+    /// <summary>
+    /// Renders without colour at a fixed generous width, then trims the padding Spectre adds, so piped output is plain
+    /// lines a script can grep and a terminal shows as a table.
+    /// </summary>
+    private static void Write(Spectre.Console.Rendering.IRenderable renderable, TextWriter output)
     {
-        var console = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(output) });
-        if (System.Console.IsOutputRedirected || !ReferenceEquals(output, System.Console.Out))
+        using var buffer = new StringWriter(CultureInfo.InvariantCulture);
+        var console = AnsiConsole.Create(new AnsiConsoleSettings
         {
-            // Piped: no terminal width to respect; wide enough that rows do not wrap in scripts and logs.
-            console.Profile.Width = 240;
+            Ansi = AnsiSupport.No,
+            ColorSystem = ColorSystemSupport.NoColors,
+            Out = new AnsiConsoleOutput(buffer),
+        });
+        console.Profile.Width = 240;
+        console.Write(renderable);
+        var lines = buffer.ToString().Split('\n').Select(l => l.TrimEnd()).ToList();
+        while (lines.Count > 0 && lines[0].Length == 0)
+        {
+            lines.RemoveAt(0);
         }
 
-        return console;
+        while (lines.Count > 0 && lines[^1].Length == 0)
+        {
+            lines.RemoveAt(lines.Count - 1);
+        }
+
+        foreach (var line in lines)
+        {
+            output.WriteLine(line);
+        }
     }
 
     private static void Row(Grid grid, string key, string? value) => grid.AddRow(Text(key), Text(string.IsNullOrEmpty(value) ? "-" : value));

@@ -11,7 +11,7 @@ namespace Nexodus.Mesh.Node.Tests.LocalApi;
 /// file handling, the SO_PEERCRED caller check (other uids via setpriv) and garbage from clients.
 /// </summary>
 [System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
-public sealed class LocalApiServerTests : IAsyncLifetime
+public sealed class LocalApiServerTests(ITestOutputHelper output) : IAsyncLifetime
 {
     private readonly string _dir = Path.Combine(Path.GetTempPath(), "nexd-api-" + Guid.NewGuid().ToString("N")[..8]);
     private readonly FakeLocalApiSource _source = new();
@@ -244,6 +244,11 @@ public sealed class LocalApiServerTests : IAsyncLifetime
 
         var human = await ChildProcess.NexctlAsync("status", "--socket", SocketPath);
         Assert.True(human.ExitCode == 0, human.Err);
+        output.WriteLine(human.Out);
+        var table = await ChildProcess.NexctlAsync("peers", "--socket", SocketPath);
+        Assert.True(table.ExitCode == 0, table.Err);
+        Assert.Contains("direct 192.0.2.1:41641", table.Out, StringComparison.Ordinal);
+        output.WriteLine(table.Out);
         Assert.Contains("fake-host", human.Out, StringComparison.Ordinal);
         Assert.Contains("Running", human.Out, StringComparison.Ordinal);
     }
