@@ -3,6 +3,7 @@ using System.Text;
 using System.Text.Json;
 using Nexodus.Mesh.Node.LocalApi;
 using Nexodus.Mesh.TestDoubles;
+using Xunit.Abstractions;
 
 namespace Nexodus.Mesh.Node.Tests.LocalApi;
 
