@@ -160,7 +160,8 @@ public sealed partial class LocalApiLabTests
 
             // The socket goes away with the agent.
             a.Signal(15);
-            Assert.Equal(0, await a.WaitForExitAsync(TimeSpan.FromSeconds(20)));
+            var exit = await a.WaitForExitAsync(TimeSpan.FromSeconds(20));
+            Assert.True(exit == 0, $"exit {exit}\n{a.Output}");
             Assert.False(Path.Exists(socketA));
             var gone = await ChildProcess.NexctlAsync("status", "--socket", socketA);
             Assert.Equal(1, gone.ExitCode);
