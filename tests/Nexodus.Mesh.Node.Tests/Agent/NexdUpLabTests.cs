@@ -57,7 +57,8 @@ public sealed class NexdUpLabTests
 
             // SIGTERM: clean exit 0 and the Stopped line.
             a.Signal(15);
-            Assert.Equal(0, await a.WaitForExitAsync(TimeSpan.FromSeconds(20)));
+            var exit = await a.WaitForExitAsync(TimeSpan.FromSeconds(20));
+            Assert.True(exit == 0, $"exit {exit}\n{a.Output}");
             Assert.Contains("nexd: state Stopped", a.StandardOutputLines);
             await a.DisposeAsync();
 
