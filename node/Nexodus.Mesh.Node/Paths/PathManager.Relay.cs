@@ -157,13 +157,19 @@ internal sealed partial class PathManager
 
     private void OnRelayConnected()
     {
-        // A (re)connected relay is a good moment to try direct paths again (call-me-maybe needs it).
+        // A (re)connected relay is a good moment to try direct paths again (call-me-maybe needs it). Peers not
+        // direct are reachable through it from now on: say so, or a peer that never goes direct never gets a path
+        // event at all (the agent prints "path relay" from it, and a relay-only peer looked pathless).
         var now = _time.GetUtcNow();
         foreach (var path in _paths.Values)
         {
             if (path.Direct is null)
             {
                 path.Reprobe(now);
+                if (RelayConnectedFor(path))
+                {
+                    OnPathChanged(path, "relay connected");
+                }
             }
         }
     }

@@ -1,0 +1,80 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+using System.Security.Cryptography;
+using Nexodus.Mesh.Netsim;
+
+namespace Nexodus.Mesh.EndToEnd.Tests;
+
+/// <summary>Traffic through the tunnel between two nodes: ping (iputils in the namespace) and a TCP transfer with a checksum.</summary>
+internal static class TunnelProbe
+{
+    private static int s_port = 7000;
+
+    /// <summary>Pings every 50 ms until the first reply; returns how long that took, or null after <paramref name="timeout"/>.</summary>
+    public static async Task<TimeSpan?> FirstPingAsync(LabHost from, string to, TimeSpan timeout)
+    {
+        var watch = Stopwatch.StartNew();
+        var r = await from.ExecAsync(["ping", "-n", "-q", "-c", "1", "-i", "0.05", "-w", ((int)Math.Ceiling(timeout.TotalSeconds)).ToString(System.Globalization.CultureInfo.InvariantCulture), to], timeout + TimeSpan.FromSeconds(5));
+        return r.Succeeded ? watch.Elapsed : null;
+    }
+
+    /// <summary>Sends <paramref name="bytes"/> random bytes from <paramref name="from"/> to a listener on <paramref name="to"/>'s tunnel address; true when the SHA-256 on the far side matches.</summary>
+    public static async Task<(bool Ok, string Detail)> TransferAsync(LabHost from, LabHost to, string toTunnelIp, int bytes, TimeSpan timeout)
+    {
+        var port = Interlocked.Increment(ref s_port);
+        var payload = RandomNumberGenerator.GetBytes(bytes);
+        var expected = Convert.ToHexString(SHA256.HashData(payload));
+        using var cts = new CancellationTokenSource(timeout);
+        using var listener = to.OpenTcpListener(new IPEndPoint(IPAddress.Parse(toTunnelIp), port));
+        var receive = Task.Run(async () =>
+        {
+            using var conn = await listener.AcceptAsync(cts.Token);
+            using var sha = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+            var buffer = new byte[64 * 1024];
+            long total = 0;
+            int n;
+            while ((n = await conn.ReceiveAsync(buffer, SocketFlags.None, cts.Token)) > 0)
+            {
+                sha.AppendData(buffer, 0, n);
+                total += n;
+            }
+
+            return (Convert.ToHexString(sha.GetHashAndReset()), total);
+        });
+        try
+        {
+            using (var client = await ConnectWithRetryAsync(from, new IPEndPoint(IPAddress.Parse(toTunnelIp), port), cts.Token))
+            {
+                var sent = 0;
+                while (sent < payload.Length)
+                {
+                    sent += await client.SendAsync(payload.AsMemory(sent), SocketFlags.None, cts.Token);
+                }
+
+                client.Shutdown(SocketShutdown.Send);
+                var (hash, total) = await receive;
+                return (hash == expected, $"{total} bytes received, sha256 {(hash == expected ? "match" : "MISMATCH")}");
+            }
+        }
+        catch (Exception e) when (e is OperationCanceledException or SocketException)
+        {
+            return (false, $"transfer {from.Name} -> {to.Name} ({toTunnelIp}:{port}) failed: {e.GetType().Name} {e.Message}");
+        }
+    }
+
+    private static async Task<Socket> ConnectWithRetryAsync(LabHost from, IPEndPoint to, CancellationToken ct)
+    {
+        while (true)
+        {
+            try
+            {
+                return await from.ConnectTcpAsync(to, ct);
+            }
+            catch (SocketException) when (!ct.IsCancellationRequested)
+            {
+                await Task.Delay(200, ct);
+            }
+        }
+    }
+}
