@@ -38,7 +38,8 @@ internal sealed partial class LabControl : IAsyncDisposable
 
     public IPAddress ApiAddress => Host.Addresses[0];
 
-    /// <summary>The embedded relay's address (the second address of the host).</summary>
+    /// <summary>The embedded relay's address (the second address of the host); STUN listens there too, because the relay map
+    /// advertises STUN on the relay node's host name.</summary>
     public IPAddress RelayAddress => Host.Addresses[1];
 
     public string Url => $"http://{ApiAddress}:{HttpPort}";
@@ -59,6 +60,7 @@ internal sealed partial class LabControl : IAsyncDisposable
         };
         var http = new HttpClient(handler) { BaseAddress = new Uri($"http://{host.Addresses[0]}:{HttpPort}"), Timeout = TimeSpan.FromSeconds(30) };
         var control = new LabControl(host, process, http, dataDir);
+        await control.WaitHealthyAsync();
         await control.LoginAsync();
         return control;
     }
@@ -69,7 +71,7 @@ internal sealed partial class LabControl : IAsyncDisposable
         var relay = host.Addresses[1].ToString();
         var process = host.StartProcess(
             ["dotnet", BinaryPaths.Control, "--data-dir", dataDir, "--listen", $"http://{api}:{HttpPort}",
-             "--relay-listen", $"{relay}:{RelayPort}", "--stun-listen", $"{api}:{StunPort}", "--relay-host", relay],
+             "--relay-listen", $"{relay}:{RelayPort}", "--stun-listen", $"{relay}:{StunPort}", "--relay-host", relay],
             new Dictionary<string, string>
             {
                 ["NEXODUS_Control__InitialAdminPassword"] = AdminPassword,
@@ -101,6 +103,34 @@ internal sealed partial class LabControl : IAsyncDisposable
     public async Task RestartAsync()
     {
         _process = await LaunchAsync(Host, DataDir);
+        await WaitHealthyAsync();
+    }
+
+    /// <summary>The relay's listener shares port 443 (on the other address), so wait for the API itself.</summary>
+    private async Task WaitHealthyAsync()
+    {
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(60);
+        while (true)
+        {
+            try
+            {
+                using var res = await _http.GetAsync("/healthz");
+                if (res.IsSuccessStatusCode)
+                {
+                    return;
+                }
+            }
+            catch (HttpRequestException) when (DateTime.UtcNow < deadline)
+            {
+            }
+
+            if (DateTime.UtcNow > deadline)
+            {
+                throw new InvalidOperationException("control API did not become healthy: " + _process.Output);
+            }
+
+            await Task.Delay(200);
+        }
     }
 
     /// <summary>A new organization (its default VPC) and a multi-use registration key for it.</summary>

@@ -20,10 +20,13 @@ internal static class TunnelProbe
     }
 
     /// <summary>Sends <paramref name="bytes"/> random bytes from <paramref name="from"/> to a listener on <paramref name="to"/>'s tunnel address; true when the SHA-256 on the far side matches.</summary>
-    public static async Task<(bool Ok, string Detail)> TransferAsync(LabHost from, LabHost to, string toTunnelIp, int bytes, TimeSpan timeout)
+    public static Task<(bool Ok, string Detail)> TransferAsync(LabHost from, LabHost to, string toTunnelIp, int bytes, TimeSpan timeout) =>
+        TransferAsync(from, to, toTunnelIp, RandomNumberGenerator.GetBytes(bytes), timeout);
+
+    /// <summary>Sends <paramref name="payload"/> over TCP through the tunnel; true when the far side's SHA-256 matches.</summary>
+    public static async Task<(bool Ok, string Detail)> TransferAsync(LabHost from, LabHost to, string toTunnelIp, byte[] payload, TimeSpan timeout)
     {
         var port = Interlocked.Increment(ref s_port);
-        var payload = RandomNumberGenerator.GetBytes(bytes);
         var expected = Convert.ToHexString(SHA256.HashData(payload));
         using var cts = new CancellationTokenSource(timeout);
         using var listener = to.OpenTcpListener(new IPEndPoint(IPAddress.Parse(toTunnelIp), port));

@@ -166,6 +166,13 @@ internal sealed partial class NodeAgent
             PathKind.Relay => $"nexd: peer {hostname} path relay {status.RelayRegion}",
             _ => $"nexd: peer {hostname} path none",
         };
+        if (status.Kind != PathKind.None && _device?.LookupPeer(status.NodeKey) is { } peer)
+        {
+            // Off the path manager's thread (it may hold a path lock): resend a handshake lost while there was no path
+            // (also after a relay reconnect, which prints nothing new).
+            ThreadPool.UnsafeQueueUserWorkItem(p => p.PathBecameUsable(), peer, preferLocal: false);
+        }
+
         lock (_sync)
         {
             // The path manager also reports "still via relay" (relay reconnects, new peers); print changes only.
