@@ -142,7 +142,10 @@ internal sealed partial class PathManager
 
             PublicKey? serverKey = PublicKey.TryParse(node.PublicKey, out var k) ? k : null;
             var trust = string.IsNullOrEmpty(node.CertificateSha256) ? TlsTrust.System : TlsTrust.Pin(node.CertificateSha256);
-            settings = new RelayConnectionSettings(region.RegionId, region.Code, url, serverKey, trust, _options.NodeKey, ProvideTokenAsync, OnRelayPacket, OnRelayConnected);
+            settings = new RelayConnectionSettings(region.RegionId, region.Code, url, serverKey, trust, _options.NodeKey, ProvideTokenAsync, OnRelayPacket, OnRelayConnected)
+            {
+                OnPeerPresent = OnRelayPeerPresent,
+            };
             return true;
         }
 
@@ -171,6 +174,16 @@ internal sealed partial class PathManager
                     OnPathChanged(path, "relay connected");
                 }
             }
+        }
+    }
+
+    private void OnRelayPeerPresent(PublicKey key)
+    {
+        // Until the peer was on the relay, what we sent it there was dropped (a first handshake among them): tell
+        // the agent the relay path works now, so it resends at once instead of after the 5 s retransmit.
+        if (_paths.TryGetValue(key, out var path) && path.Direct is null && RelayConnectedFor(path))
+        {
+            OnPathChanged(path, "peer joined the relay");
         }
     }
 
