@@ -36,12 +36,17 @@ public sealed class GridTests(MeshLab mesh, ITestOutputHelper output)
             return new CellCheck(r, "-", "-", r.Error);
         }
 
+        var there = await TunnelProbe.FirstPingAsync(a.Host, b.TunnelIp!, TimeSpan.FromSeconds(10));
         var back = await TunnelProbe.FirstPingAsync(b.Host, a.TunnelIp!, TimeSpan.FromSeconds(10));
         var transfer = await TunnelProbe.TransferAsync(a.Host, b.Host, b.TunnelIp!, TransferBytes, TimeSpan.FromSeconds(60));
         var pathA = a.PathTo(cell.B) ?? "none printed";
         var pathB = b.PathTo(cell.A) ?? "none printed";
         string? problem = null;
-        if (back is null)
+        if (there is null)
+        {
+            problem = $"no ping reply {cell.A} -> {cell.B}";
+        }
+        else if (back is null)
         {
             problem = $"no ping reply {cell.B} -> {cell.A}";
         }

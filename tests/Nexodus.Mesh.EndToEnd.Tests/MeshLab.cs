@@ -102,7 +102,9 @@ public sealed class MeshLab : IAsyncLifetime
         b.Host("reva", "internet", IPAddress.Parse("203.0.113.53"))
             .Host("revb", "internet", IPAddress.Parse("203.0.113.54"))
             .Host("revc", "internet", IPAddress.Parse("203.0.113.55"))
-            .Host("bad", "internet", IPAddress.Parse("203.0.113.56"));
+            .Host("bad", "internet", IPAddress.Parse("203.0.113.56"))
+            .Host("pola", "internet", IPAddress.Parse("203.0.113.58"))
+            .Host("polb", "internet", IPAddress.Parse("203.0.113.59"));
         Site("tima", NatSpec.Symmetric);
         Site("timb", NatSpec.Symmetric);
         Site("timc", NatSpec.PortRestrictedCone);
@@ -136,17 +138,17 @@ public sealed class MeshLab : IAsyncLifetime
         _sink.OnMessage(new DiagnosticMessage($"mesh lab {Lab.RunName}: {grid.Count} nodes Running {AllRunningAfter.TotalSeconds:0.0}s after start"));
     }
 
-    /// <summary>From both Running: ping until the first reply, then wait for a direct path where the model predicts one.</summary>
+    /// <summary>From both Running: UDP echo through the tunnel until the first answer, then wait for a direct path where the model predicts one.</summary>
     private async Task<CellResult> MeasureAsync(GridCell cell, DateTimeOffset runningA, DateTimeOffset runningB)
     {
         var a = Grid[cell.A];
         var b = Grid[cell.B];
         var bothUp = runningA > runningB ? runningA : runningB;
-        var first = await TunnelProbe.FirstPingAsync(a.Host, b.TunnelIp!, TimeSpan.FromSeconds(30));
-        TimeSpan? firstPacket = first is { } f ? DateTimeOffset.UtcNow - bothUp : null;
+        var first = await TunnelProbe.FirstEchoAsync(a.Host, b.Host, b.TunnelIp!, TimeSpan.FromSeconds(30));
+        TimeSpan? firstPacket = first is not null ? DateTimeOffset.UtcNow - bothUp : null;
         if (firstPacket is null)
         {
-            return new CellResult(cell, null, null, $"no ping reply {cell.A} -> {cell.B} within 30 s");
+            return new CellResult(cell, null, null, $"no UDP echo {cell.A} -> {cell.B} through the tunnel within 30 s");
         }
 
         TimeSpan? toDirect = null;

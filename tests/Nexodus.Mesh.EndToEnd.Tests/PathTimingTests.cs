@@ -24,9 +24,10 @@ public sealed class PathTimingTests(MeshLab mesh, ITestOutputHelper output)
         var up = await Task.WhenAll(a.WaitRunningAsync(), b.WaitRunningAsync(), c.WaitRunningAsync(), d.WaitRunningAsync());
 
         var relayUp = up[0] > up[1] ? up[0] : up[1];
-        var first = await TunnelProbe.FirstPingAsync(a.Host, b.TunnelIp!, TimeSpan.FromSeconds(10));
+        var first = await TunnelProbe.FirstEchoAsync(a.Host, b.Host, b.TunnelIp!, TimeSpan.FromSeconds(10));
         Assert.NotNull(first);
         var firstPacket = DateTimeOffset.UtcNow - relayUp;
+        Assert.NotNull(await TunnelProbe.FirstPingAsync(a.Host, b.TunnelIp!, TimeSpan.FromSeconds(5)));
 
         var directUp = up[2] > up[3] ? up[2] : up[3];
         var direct = await c.WaitPathAsync("timd", "direct", TimeSpan.FromSeconds(20));

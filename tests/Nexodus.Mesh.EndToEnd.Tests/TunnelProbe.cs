@@ -19,6 +19,74 @@ internal static class TunnelProbe
         return r.Succeeded ? watch.Elapsed : null;
     }
 
+    /// <summary>
+    /// Time to the first packet through the tunnel, measured without spawning anything: a UDP echo responder on
+    /// <paramref name="to"/>'s tunnel address and a sender in <paramref name="from"/>'s namespace that sends a probe
+    /// every 20 ms until the first echo comes back (a process start under load took longer than the tunnel did).
+    /// </summary>
+    public static async Task<TimeSpan?> FirstEchoAsync(LabHost from, LabHost to, string toTunnelIp, TimeSpan timeout)
+    {
+        var port = Interlocked.Increment(ref s_port);
+        var target = new IPEndPoint(IPAddress.Parse(toTunnelIp), port);
+        using var cts = new CancellationTokenSource(timeout);
+        using var responder = to.OpenUdpSocket(target);
+        using var sender = from.OpenUdpSocket();
+        var echo = Task.Run(async () =>
+        {
+            var buffer = new byte[64];
+            try
+            {
+                while (!cts.IsCancellationRequested)
+                {
+                    var r = await responder.ReceiveFromAsync(buffer, SocketFlags.None, new IPEndPoint(IPAddress.Any, 0), cts.Token);
+                    await responder.SendToAsync(buffer.AsMemory(0, r.ReceivedBytes), SocketFlags.None, r.RemoteEndPoint, cts.Token);
+                }
+            }
+            catch (Exception e) when (e is OperationCanceledException or SocketException or ObjectDisposedException)
+            {
+            }
+        });
+        var watch = Stopwatch.StartNew();
+        var probe = new byte[16];
+        var reply = new byte[64];
+        try
+        {
+            while (!cts.IsCancellationRequested)
+            {
+                try
+                {
+                    await sender.SendToAsync(probe, SocketFlags.None, target, cts.Token);
+                }
+                catch (SocketException)
+                {
+                    // No route yet (interface not up): try again on the next tick.
+                }
+
+                using var wait = CancellationTokenSource.CreateLinkedTokenSource(cts.Token);
+                wait.CancelAfter(TimeSpan.FromMilliseconds(20));
+                try
+                {
+                    await sender.ReceiveFromAsync(reply, SocketFlags.None, new IPEndPoint(IPAddress.Any, 0), wait.Token);
+                    return watch.Elapsed;
+                }
+                catch (OperationCanceledException) when (!cts.IsCancellationRequested)
+                {
+                }
+            }
+
+            return null;
+        }
+        catch (OperationCanceledException)
+        {
+            return null;
+        }
+        finally
+        {
+            await cts.CancelAsync();
+            await echo;
+        }
+    }
+
     /// <summary>Sends <paramref name="bytes"/> random bytes from <paramref name="from"/> to a listener on <paramref name="to"/>'s tunnel address; true when the SHA-256 on the far side matches.</summary>
     public static Task<(bool Ok, string Detail)> TransferAsync(LabHost from, LabHost to, string toTunnelIp, int bytes, TimeSpan timeout) =>
         TransferAsync(from, to, toTunnelIp, RandomNumberGenerator.GetBytes(bytes), timeout);
