@@ -12,7 +12,7 @@ namespace Nexodus.Mesh.EndToEnd.Tests;
 /// </summary>
 [Collection(MeshCollection.Name)]
 [System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
-public sealed class GridTests(MeshLab mesh, ITestOutputHelper output)
+public sealed class GridTests(MeshLab mesh, ReportSink report, ITestOutputHelper output) : IClassFixture<ReportSink>
 {
     private const int TransferBytes = 1024 * 1024;
 
@@ -21,7 +21,7 @@ public sealed class GridTests(MeshLab mesh, ITestOutputHelper output)
     {
         var checks = await Task.WhenAll(mesh.Results.Select(CheckAsync));
         var table = Render(checks);
-        output.WriteLine(table);
+        report.Print(output, table);
         var failures = checks.Where(c => c.Problem is not null).Select(c => $"{c.Result.Cell.Name}: {c.Problem}").ToList();
         Assert.True(failures.Count == 0, string.Join("\n", failures) + "\n" + table + "\n" + Diagnostics(checks));
     }

@@ -14,7 +14,7 @@ namespace Nexodus.Mesh.EndToEnd.Tests;
 /// </summary>
 [Collection(Name)]
 [System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
-public sealed class OutageTests(ITestOutputHelper output)
+public sealed class OutageTests(ReportSink report, ITestOutputHelper output) : IClassFixture<ReportSink>
 {
     public const string Name = "outage lab";
     private static readonly TimeSpan Outage = TimeSpan.FromSeconds(60);
@@ -66,7 +66,7 @@ public sealed class OutageTests(ITestOutputHelper output)
         Assert.NotNull(await TunnelProbe.FirstPingAsync(b.Host, c.TunnelIp!, TimeSpan.FromSeconds(15)));
         Assert.NotNull(await TunnelProbe.FirstPingAsync(c.Host, a.TunnelIp!, TimeSpan.FromSeconds(15)));
 
-        output.WriteLine(string.Create(CultureInfo.InvariantCulture,
+        report.Print(output, string.Create(CultureInfo.InvariantCulture,
             $"control outage {(restartAt - killAt).TotalSeconds:0} s: {replies} ping replies (every 100 ms), longest gap {gap.TotalMilliseconds:0} ms; Running again {(runA - restarted).TotalSeconds:0.0} s / {(runB - restarted).TotalSeconds:0.0} s after control was back"));
         Assert.True(restartAt - killAt >= Outage);
         // Kept passing traffic: no silence as long as a path fallback may take (3 s), and at least 80 % of the

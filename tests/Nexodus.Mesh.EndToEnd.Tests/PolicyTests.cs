@@ -15,7 +15,7 @@ namespace Nexodus.Mesh.EndToEnd.Tests;
 /// </summary>
 [Collection(MeshCollection.Name)]
 [System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
-public sealed class PolicyTests(MeshLab mesh, ITestOutputHelper output)
+public sealed class PolicyTests(MeshLab mesh, ReportSink report, ITestOutputHelper output) : IClassFixture<ReportSink>
 {
     [RootFact]
     public async Task SecurityGroupAllowsOnlyTcp22_ReceiverDropsPingAndTcp80_ChangeWithin1s()
@@ -36,7 +36,7 @@ public sealed class PolicyTests(MeshLab mesh, ITestOutputHelper output)
         await Task.Delay(TimeSpan.FromSeconds(2));
         var last = ping.LastReplyBefore(DateTimeOffset.UtcNow);
         var effective = last is { } l && l > changeAt ? l - changeAt : TimeSpan.Zero;
-        output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"policy: last ping reply {effective.TotalMilliseconds:0} ms after the security group change"));
+        report.Print(output, string.Create(CultureInfo.InvariantCulture, $"policy: last ping reply {effective.TotalMilliseconds:0} ms after the security group change"));
         Assert.True(effective < TimeSpan.FromSeconds(1), $"ping still answered {effective.TotalMilliseconds:0} ms after the change");
         Assert.Null(ping.FirstReplyAfter(changeAt + TimeSpan.FromSeconds(1)));
         Assert.False(await CanConnectAsync(a, b, 80), "TCP 80 passed a group that allows only TCP 22");

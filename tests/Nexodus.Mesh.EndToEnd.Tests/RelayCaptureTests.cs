@@ -10,7 +10,7 @@ namespace Nexodus.Mesh.EndToEnd.Tests;
 /// </summary>
 [Collection(MeshCollection.Name)]
 [System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
-public sealed class RelayCaptureTests(MeshLab mesh, ITestOutputHelper output)
+public sealed class RelayCaptureTests(MeshLab mesh, ReportSink report, ITestOutputHelper output) : IClassFixture<ReportSink>
 {
     [RootFact]
     public async Task RelayedTransfer_CaptureOnRelayLink_NoPlaintextMarker()
@@ -27,7 +27,7 @@ public sealed class RelayCaptureTests(MeshLab mesh, ITestOutputHelper output)
         var pcap = await File.ReadAllBytesAsync(capture.FilePath);
 
         Assert.True(transfer.Ok, transfer.Detail);
-        output.WriteLine($"relay link capture: {pcap.Length} bytes of pcap for a {payload.Length}-byte marker transfer; marker found: {text.Contains(marker, StringComparison.Ordinal)}");
+        report.Print(output, $"relay link capture: {pcap.Length} bytes of pcap for a {payload.Length}-byte marker transfer; marker found: {text.Contains(marker, StringComparison.Ordinal)}");
         // The capture must have seen the transfer pass (else "no marker" would prove nothing).
         Assert.True(pcap.Length > payload.Length, $"capture holds {pcap.Length} bytes, less than the {payload.Length} bytes sent through the relay");
         Assert.DoesNotContain(marker, text, StringComparison.Ordinal);

@@ -8,7 +8,7 @@ namespace Nexodus.Mesh.EndToEnd.Tests;
 /// <summary>Deleting a device through the API cuts it off: its peers stop reaching it within 2 s, the others are untouched.</summary>
 [Collection(MeshCollection.Name)]
 [System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
-public sealed class RevocationTests(MeshLab mesh, ITestOutputHelper output)
+public sealed class RevocationTests(MeshLab mesh, ReportSink report, ITestOutputHelper output) : IClassFixture<ReportSink>
 {
     [RootFact]
     public async Task DeleteDevice_ThroughApi_PeersCannotReachItWithin2s()
@@ -29,7 +29,7 @@ public sealed class RevocationTests(MeshLab mesh, ITestOutputHelper output)
         await Task.Delay(TimeSpan.FromSeconds(4));
         var lastReply = toRevoked.LastReplyBefore(DateTimeOffset.UtcNow);
         var cutAfter = lastReply is { } l && l > deleteAt ? l - deleteAt : TimeSpan.Zero;
-        output.WriteLine(string.Create(CultureInfo.InvariantCulture,
+        report.Print(output, string.Create(CultureInfo.InvariantCulture,
             $"revocation: last reply from the deleted device {cutAfter.TotalMilliseconds:0} ms after DELETE; bystander longest gap {bystanders.LongestGap(deleteAt, DateTimeOffset.UtcNow).TotalMilliseconds:0} ms"));
         Assert.True(cutAfter < TimeSpan.FromSeconds(2), $"the deleted device still answered {cutAfter.TotalMilliseconds:0} ms after DELETE\n{b.Process.Output}");
         Assert.Null(toRevoked.FirstReplyAfter(deleteAt + TimeSpan.FromSeconds(2)));

@@ -9,7 +9,7 @@ namespace Nexodus.Mesh.EndToEnd.Tests;
 /// <summary>Traffic through the tunnel between two nodes: ping (iputils in the namespace) and a TCP transfer with a checksum.</summary>
 internal static class TunnelProbe
 {
-    private static int s_port = 7000;
+    private static int _nextPort = 7000;
 
     /// <summary>Pings every 50 ms until the first reply; returns how long that took, or null after <paramref name="timeout"/>.</summary>
     public static async Task<TimeSpan?> FirstPingAsync(LabHost from, string to, TimeSpan timeout)
@@ -26,7 +26,7 @@ internal static class TunnelProbe
     /// </summary>
     public static async Task<TimeSpan?> FirstEchoAsync(LabHost from, LabHost to, string toTunnelIp, TimeSpan timeout)
     {
-        var port = Interlocked.Increment(ref s_port);
+        var port = Interlocked.Increment(ref _nextPort);
         var target = new IPEndPoint(IPAddress.Parse(toTunnelIp), port);
         using var cts = new CancellationTokenSource(timeout);
         using var responder = to.OpenUdpSocket(target);
@@ -94,7 +94,7 @@ internal static class TunnelProbe
     /// <summary>Sends <paramref name="payload"/> over TCP through the tunnel; true when the far side's SHA-256 matches.</summary>
     public static async Task<(bool Ok, string Detail)> TransferAsync(LabHost from, LabHost to, string toTunnelIp, byte[] payload, TimeSpan timeout)
     {
-        var port = Interlocked.Increment(ref s_port);
+        var port = Interlocked.Increment(ref _nextPort);
         var expected = Convert.ToHexString(SHA256.HashData(payload));
         using var cts = new CancellationTokenSource(timeout);
         using var listener = to.OpenTcpListener(new IPEndPoint(IPAddress.Parse(toTunnelIp), port));
