@@ -64,6 +64,12 @@ public sealed class GridTests(MeshLab mesh, ReportSink report, ITestOutputHelper
             problem = $"expected relay only, {cell.A} reports '{pathA}' (ever direct: {r.ToDirect is not null})";
         }
 
+        else if (cell.Name.StartsWith("udp-blocked", StringComparison.Ordinal) && !a.Process.Output.Contains("udp blocked True", StringComparison.Ordinal))
+        {
+            // The relay path must be the agent's conclusion from STUN getting no answer, not an accident.
+            problem = $"{cell.A} never concluded that UDP is blocked";
+        }
+
         return new CellCheck(r, pathA, pathB, problem);
     }
 
