@@ -112,10 +112,11 @@ internal sealed partial class NodeAgent : IAsyncDisposable
 
     private async Task EnrollAsync(CancellationToken cancel)
     {
+        string? token = null;
+        Guid? vpcId = null;
         if (_options.RegistrationKey is null)
         {
-            SetState(AgentState.NeedsLogin, "not enrolled");
-            throw new AgentExitException(AgentExitException.BadConfig, "this device is not enrolled and device-flow login is not available in this build; pass --reg-key KEY (create one with POST /api/registration-keys)");
+            (token, vpcId) = await LoginAsync(cancel);
         }
 
         SetState(AgentState.Registering, null);
@@ -129,12 +130,15 @@ internal sealed partial class NodeAgent : IAsyncDisposable
                 Hostname = _options.Hostname,
                 Os = "linux",
                 RegistrationKey = _options.RegistrationKey,
+                VpcId = vpcId,
                 RequestedIpv4 = _options.RequestIp,
-            }, null, cancel);
+            }, token, cancel);
         }
         catch (ControlRefusedException e)
         {
-            throw new AgentExitException(AgentExitException.Refused, $"control refused the enrollment ({e.Status}): {e.Message}; check --reg-key (keys can be single-use or expired) or ask an admin for a new one");
+            throw new AgentExitException(AgentExitException.Refused, token is null
+                ? $"control refused the enrollment ({e.Status}): {e.Message}; check --reg-key (keys can be single-use or expired) or ask an admin for a new one"
+                : $"control refused the enrollment ({e.Status}): {e.Message}");
         }
         catch (ControlUnreachableException e)
         {
