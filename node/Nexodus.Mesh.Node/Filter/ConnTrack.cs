@@ -136,16 +136,15 @@ internal sealed class ConnTrack
                 SweepLocked(shard, now);
             }
 
-            ref var entry = ref CollectionsMarshal.GetValueRefOrAddDefault(shard.Flows, key, out var exists);
+            var exists = shard.Flows.ContainsKey(key);
+            if (!exists && !TryReserve())
+            {
+                return false;
+            }
+
+            ref var entry = ref CollectionsMarshal.GetValueRefOrAddDefault(shard.Flows, key, out _);
             if (!exists)
             {
-                if (Interlocked.Increment(ref _count) > _maxFlows)
-                {
-                    Interlocked.Decrement(ref _count);
-                    shard.Flows.Remove(key);
-                    return false;
-                }
-
                 entry = new FlowEntry { Initiator = direction, Generation = generation };
             }
             else if (entry.ExpiresAt <= now)
@@ -171,6 +170,24 @@ internal sealed class ConnTrack
                 s.Flows.Clear();
             }
         }
+    }
+
+    /// <summary>Counts a new entry in unless the table is full (never over the bound, not even for a moment).</summary>
+    private bool TryReserve()
+    {
+        var count = Volatile.Read(ref _count);
+        while (count < _maxFlows)
+        {
+            var seen = Interlocked.CompareExchange(ref _count, count + 1, count);
+            if (seen == count)
+            {
+                return true;
+            }
+
+            count = seen;
+        }
+
+        return false;
     }
 
     private void Update(ref FlowEntry entry, byte protocol, FilterDirection direction, byte tcpFlags, long now)

@@ -3,7 +3,7 @@ namespace Nexodus.Mesh.Node.Filter;
 /// <summary>
 /// A flow seen from this node: local and remote address and port, protocol. Both directions of a flow map to the
 /// same key (an outbound packet's source is local, an inbound packet's destination is). ICMP echo uses its
-/// identifier as both ports; protocols without ports track the address pair only.
+/// identifier and which side sent the request; protocols without ports track the address pair only.
 /// </summary>
 internal readonly struct FlowKey(bool isV6, byte protocol, UInt128 local, UInt128 remote, ushort localPort, ushort remotePort) : IEquatable<FlowKey>
 {
@@ -21,15 +21,19 @@ internal readonly struct FlowKey(bool isV6, byte protocol, UInt128 local, UInt12
 
     public static FlowKey For(FilterDirection direction, in PacketHeaders h)
     {
-        ushort sourcePort = h.SourcePort, destinationPort = h.DestinationPort;
         if (h.IsIcmpEcho)
         {
-            sourcePort = destinationPort = h.IcmpId;
+            // Identifier, and which side asks: a ping we sent lets its replies in, not the peer's own pings with that id.
+            var request = h.IcmpType is 8 or 128;
+            var localAsks = request == (direction == FilterDirection.Outbound);
+            return direction == FilterDirection.Outbound
+                ? new FlowKey(h.IsV6, h.Protocol, h.Source, h.Destination, h.IcmpId, localAsks ? (ushort)0 : (ushort)1)
+                : new FlowKey(h.IsV6, h.Protocol, h.Destination, h.Source, h.IcmpId, localAsks ? (ushort)0 : (ushort)1);
         }
 
         return direction == FilterDirection.Outbound
-            ? new FlowKey(h.IsV6, h.Protocol, h.Source, h.Destination, sourcePort, destinationPort)
-            : new FlowKey(h.IsV6, h.Protocol, h.Destination, h.Source, destinationPort, sourcePort);
+            ? new FlowKey(h.IsV6, h.Protocol, h.Source, h.Destination, h.SourcePort, h.DestinationPort)
+            : new FlowKey(h.IsV6, h.Protocol, h.Destination, h.Source, h.DestinationPort, h.SourcePort);
     }
 
     /// <summary>The destination port of the flow's first packet, for re-checking it against a new filter.</summary>
