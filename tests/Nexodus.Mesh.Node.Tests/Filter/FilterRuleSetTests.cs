@@ -182,8 +182,7 @@ public sealed class FilterRuleSetTests
     public void PacketBuilder_UdpFromSharedBuilder_ParsesAsUdp()
     {
         // The shared UDP builder and ours agree on layout (the filter reads ports at the same place).
-        var headers = default(PacketHeaders);
-        Assert.Equal(FilterDropReason.None, PacketHeaderParser.Parse(PacketBuilder.Udp("10.9.0.1", "10.9.0.2", 7, 9, "x"u8), false, out headers));
+        Assert.Equal(FilterDropReason.None, PacketHeaderParser.Parse(PacketBuilder.Udp("10.9.0.1", "10.9.0.2", 7, 9, "x"u8), false, out var headers));
         Assert.Equal((ushort)9, headers.DestinationPort);
         Assert.Equal(IpProtocolNumber.Udp, headers.Protocol);
     }
