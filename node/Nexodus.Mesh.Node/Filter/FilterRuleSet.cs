@@ -14,7 +14,7 @@ namespace Nexodus.Mesh.Node.Filter;
 /// </summary>
 internal sealed class FilterRuleSet
 {
-    private static long s_generations;
+    private static long _generations;
 
     private readonly PrefixTrie _inbound4;
     private readonly PrefixTrie _inbound6;
@@ -27,7 +27,7 @@ internal sealed class FilterRuleSet
         _inbound6 = inbound6;
         _outbound4 = outbound4;
         _outbound6 = outbound6;
-        Generation = Interlocked.Increment(ref s_generations);
+        Generation = Interlocked.Increment(ref _generations);
     }
 
     /// <summary>Unique per compiled instance in this process.</summary>
