@@ -5,6 +5,7 @@ using Microsoft.Extensions.Logging.Abstractions;
 using Nexodus.Mesh.Core.Contracts;
 using Nexodus.Mesh.Core.Keys;
 using Nexodus.Mesh.Node.ControlPlane;
+using Nexodus.Mesh.Node.Filter;
 using Nexodus.Mesh.Node.Paths;
 using Nexodus.Mesh.Node.Tun;
 using Nexodus.Mesh.Node.WireGuard;
@@ -26,6 +27,7 @@ internal sealed partial class NodeAgent : IAsyncDisposable
     private readonly StateStore _store;
     private readonly Lock _sync = new();
     private readonly Dictionary<PublicKey, PeerInfo> _peers = [];
+    private readonly Firewall _firewall;
     private ControlClient? _control;
     private PrivateKey? _nodeKey;
     private PrivateKey? _discoKey;
@@ -47,6 +49,7 @@ internal sealed partial class NodeAgent : IAsyncDisposable
         _logger = _loggers.CreateLogger("nexd.agent");
         _time = time ?? TimeProvider.System;
         _store = new StateStore(options.StateDir);
+        _firewall = new Firewall(_time, logger: _loggers.CreateLogger("nexd.filter"));
     }
 
     public AgentState State => _state;
@@ -57,6 +60,9 @@ internal sealed partial class NodeAgent : IAsyncDisposable
     public PacketFilter Filter => Volatile.Read(ref _filter);
 
     internal Device? Device => _device;
+
+    /// <summary>Enforces <see cref="Filter"/> in the engine; its counters are the filter's drops.</summary>
+    internal Firewall Firewall => _firewall;
 
     internal PathManager? Paths => _paths;
 
