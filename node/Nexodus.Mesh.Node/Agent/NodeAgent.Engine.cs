@@ -51,7 +51,7 @@ internal sealed partial class NodeAgent
         }, _loggers.CreateLogger("nexd.paths"));
         _paths.PathChanged += OnPathChanged;
         _paths.LocalReachabilityChanged += OnReachabilityChanged;
-        _device = new Device(_tun, _paths, _time, _loggers.CreateLogger("nexd.wireguard"));
+        _device = new Device(_tun, _paths, _time, _loggers.CreateLogger("nexd.wireguard")) { Firewall = _firewall };
         _device.SetPrivateKey(_nodeKey);
         var port = _options.ListenPort ?? record.ListenPort;
         _device.SetListenPort((ushort)port);

@@ -169,6 +169,11 @@ internal sealed partial class NodeAgent
         if (filter is not null)
         {
             Volatile.Write(ref _filter, filter);
+            // Compiled and swapped before the peers of the same map are added, so no peer is ever reachable unfiltered.
+            foreach (var warning in _firewall.SetFilter(filter))
+            {
+                _logger.LogWarning("packet filter: {Warning}", warning);
+            }
         }
     }
 
