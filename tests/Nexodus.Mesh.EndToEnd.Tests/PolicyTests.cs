@@ -10,8 +10,7 @@ namespace Nexodus.Mesh.EndToEnd.Tests;
 
 /// <summary>
 /// Security groups enforced by the receiving node: a group allowing only TCP 22 inbound drops ping and TCP 80 at the
-/// receiver, and an API change takes effect within 1 s. (Needs packet filter enforcement in nexd — the `filter`
-/// branch; until it is merged the agent holds the filter without applying it and this test fails.)
+/// receiver, and an API change takes effect within 1 s, in both directions (closing and reopening).
 /// </summary>
 [Collection(MeshCollection.Name)]
 [System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
