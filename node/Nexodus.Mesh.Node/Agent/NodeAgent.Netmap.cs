@@ -110,6 +110,7 @@ internal sealed partial class NodeAgent
                         if (PublicKey.TryParse(removed, out var key))
                         {
                             _peers.Remove(key);
+                            _printedPaths.Remove(key);
                         }
                     }
 

@@ -27,6 +27,7 @@ internal sealed partial class NodeAgent : IAsyncDisposable
     private readonly StateStore _store;
     private readonly Lock _sync = new();
     private readonly Dictionary<PublicKey, PeerInfo> _peers = [];
+    private readonly Dictionary<PublicKey, string> _printedPaths = [];
     private readonly Firewall _firewall;
     private ControlClient? _control;
     private PrivateKey? _nodeKey;
