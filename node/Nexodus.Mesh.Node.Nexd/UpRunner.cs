@@ -11,7 +11,7 @@ internal static class UpRunner
 {
     public sealed record Arguments(
         string? Control, string? RegKey, string? Hostname, string StateDir, string? RequestIp, string Interface,
-        int? ListenPort, string LocalApi, string? Metrics, string? ControlCaPin, bool Verbose);
+        int? ListenPort, string LocalApi, string? Metrics, string? ControlCaPin, bool Verbose, string? Vpc = null);
 
     public static async Task<int> RunAsync(Arguments args, CancellationToken cancel)
     {
@@ -63,6 +63,7 @@ internal static class UpRunner
         {
             ControlUrl = control,
             RegistrationKey = args.RegKey,
+            Vpc = args.Vpc,
             Hostname = args.Hostname ?? Environment.MachineName,
             StateDir = args.StateDir,
             RequestIp = args.RequestIp,

@@ -5,6 +5,9 @@ internal sealed class AgentOptions
 {
     public required Uri ControlUrl { get; init; }
     public string? RegistrationKey { get; init; }
+
+    /// <summary>VPC id or name to join after an interactive login (needed when the user may join several).</summary>
+    public string? Vpc { get; init; }
     public string Hostname { get; init; } = Environment.MachineName;
     public string StateDir { get; init; } = "/var/lib/nexodus";
     public string? RequestIp { get; init; }

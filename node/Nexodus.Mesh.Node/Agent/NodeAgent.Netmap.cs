@@ -119,6 +119,7 @@ internal sealed partial class NodeAgent
                         if (PublicKey.TryParse(removed, out var key))
                         {
                             _peers.Remove(key);
+                            _printedPaths.Remove(key);
                         }
                     }
 
@@ -177,6 +178,11 @@ internal sealed partial class NodeAgent
         if (filter is not null)
         {
             Volatile.Write(ref _filter, filter);
+            // Compiled and swapped before the peers of the same map are added, so no peer is ever reachable unfiltered.
+            foreach (var warning in _firewall.SetFilter(filter))
+            {
+                _logger.LogWarning("packet filter: {Warning}", warning);
+            }
         }
     }
 

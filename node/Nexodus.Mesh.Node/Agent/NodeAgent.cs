@@ -5,6 +5,7 @@ using Microsoft.Extensions.Logging.Abstractions;
 using Nexodus.Mesh.Core.Contracts;
 using Nexodus.Mesh.Core.Keys;
 using Nexodus.Mesh.Node.ControlPlane;
+using Nexodus.Mesh.Node.Filter;
 using Nexodus.Mesh.Node.LocalApi;
 using Nexodus.Mesh.Node.Metrics;
 using Nexodus.Mesh.Node.Paths;
@@ -28,6 +29,8 @@ internal sealed partial class NodeAgent : IAsyncDisposable, ILocalApiSource, IAg
     private readonly StateStore _store;
     private readonly Lock _sync = new();
     private readonly Dictionary<PublicKey, PeerInfo> _peers = [];
+    private readonly Dictionary<PublicKey, string> _printedPaths = [];
+    private readonly Firewall _firewall;
     private ControlClient? _control;
     private PrivateKey? _nodeKey;
     private PrivateKey? _discoKey;
@@ -51,6 +54,7 @@ internal sealed partial class NodeAgent : IAsyncDisposable, ILocalApiSource, IAg
         _logger = _loggers.CreateLogger("nexd.agent");
         _time = time ?? TimeProvider.System;
         _store = new StateStore(options.StateDir);
+        _firewall = new Firewall(_time, logger: _loggers.CreateLogger("nexd.filter"));
     }
 
     public AgentState State => _state;
@@ -61,6 +65,9 @@ internal sealed partial class NodeAgent : IAsyncDisposable, ILocalApiSource, IAg
     public PacketFilter Filter => Volatile.Read(ref _filter);
 
     internal Device? Device => _device;
+
+    /// <summary>Enforces <see cref="Filter"/> in the engine; its counters are the filter's drops.</summary>
+    internal Firewall Firewall => _firewall;
 
     internal PathManager? Paths => _paths;
 
@@ -117,10 +124,11 @@ internal sealed partial class NodeAgent : IAsyncDisposable, ILocalApiSource, IAg
 
     private async Task EnrollAsync(CancellationToken cancel)
     {
+        string? token = null;
+        Guid? vpcId = null;
         if (_options.RegistrationKey is null)
         {
-            SetState(AgentState.NeedsLogin, "not enrolled");
-            throw new AgentExitException(AgentExitException.BadConfig, "this device is not enrolled and device-flow login is not available in this build; pass --reg-key KEY (create one with POST /api/registration-keys)");
+            (token, vpcId) = await LoginAsync(cancel);
         }
 
         SetState(AgentState.Registering, null);
@@ -134,12 +142,15 @@ internal sealed partial class NodeAgent : IAsyncDisposable, ILocalApiSource, IAg
                 Hostname = _options.Hostname,
                 Os = "linux",
                 RegistrationKey = _options.RegistrationKey,
+                VpcId = vpcId,
                 RequestedIpv4 = _options.RequestIp,
-            }, null, cancel);
+            }, token, cancel);
         }
         catch (ControlRefusedException e)
         {
-            throw new AgentExitException(AgentExitException.Refused, $"control refused the enrollment ({e.Status}): {e.Message}; check --reg-key (keys can be single-use or expired) or ask an admin for a new one");
+            throw new AgentExitException(AgentExitException.Refused, token is null
+                ? $"control refused the enrollment ({e.Status}): {e.Message}; check --reg-key (keys can be single-use or expired) or ask an admin for a new one"
+                : $"control refused the enrollment ({e.Status}): {e.Message}");
         }
         catch (ControlUnreachableException e)
         {

@@ -77,10 +77,14 @@ internal sealed class AgentMetrics
             }
 
             _controlConnected.Set(_source.ControlConnected ? 1 : 0);
-            _filterDrops.WithLabels("inbound").IncTo(_filter.Inbound);
-            _filterDrops.WithLabels("outbound").IncTo(_filter.Outbound);
-            _drops.WithLabels("filter_inbound").IncTo(_filter.Inbound);
-            _drops.WithLabels("filter_outbound").IncTo(_filter.Outbound);
+            // The engine's firewall (one per agent, rules swapped inside it) plus the hook for any other filter stage.
+            var firewall = _source.Device?.Firewall?.Counters;
+            var inbound = _filter.Inbound + (firewall?.Inbound.Total ?? 0);
+            var outbound = _filter.Outbound + (firewall?.Outbound.Total ?? 0);
+            _filterDrops.WithLabels("inbound").IncTo(inbound);
+            _filterDrops.WithLabels("outbound").IncTo(outbound);
+            _drops.WithLabels("filter_inbound").IncTo(inbound);
+            _drops.WithLabels("filter_outbound").IncTo(outbound);
             if (_source.Device is { } device)
             {
                 RefreshDevice(device);

@@ -1,9 +1,10 @@
 namespace Nexodus.Mesh.Node.Metrics;
 
 /// <summary>
-/// Packets the packet filter dropped, by direction: exported as <c>nexd_filter_drops_total{direction}</c> and in
-/// <c>nexd_drops_total{reason="filter_inbound|filter_outbound"}</c>. The filter calls <see cref="Drop"/> on the hot
-/// path (one interlocked add, no allocation); <see cref="Shared"/> exists so the filter needs no plumbing to reach it.
+/// Extra packet-filter drops by direction, added to the engine firewall's own counters in
+/// <c>nexd_filter_drops_total{direction}</c> and <c>nexd_drops_total{reason="filter_inbound|filter_outbound"}</c>.
+/// The engine's <c>Filter.Firewall</c> counts its drops itself (read at scrape time); this hook is for filter stages
+/// outside the engine (e.g. the proxy mode) and costs one interlocked add; <see cref="Shared"/> needs no plumbing.
 /// </summary>
 internal sealed class FilterDropCounters
 {

@@ -30,7 +30,7 @@ public sealed class NexdUpExitCodeTests
         {
             File.WriteAllText(Path.Combine(state, "node.key"), "not a key\n");
             File.WriteAllText(Path.Combine(state, "device.json"), "{ broken");
-            var (code, output) = Shell.Run("dotnet", [BinaryPaths.Nexd, "up", "--control", "http://127.0.0.1:9", "--state-dir", state, "--interface", "nxc0"]);
+            var (code, output) = Shell.Run("dotnet", [BinaryPaths.Nexd, "up", "--control", "http://127.0.0.1:9", "--state-dir", state, "--interface", "nxc0", "--local-api", "off"]);
             Assert.Equal(2, code);
             Assert.Contains("nexd: error: state dir: ", output, StringComparison.Ordinal);
             Assert.Contains("node.key", output, StringComparison.Ordinal);
