@@ -47,7 +47,7 @@ internal sealed class NexdNode : IAsyncDisposable
     public static List<string> Argv(string controlUrl, string hostname, string stateDir, string? regKey)
     {
         List<string> argv = ["dotnet", BinaryPaths.Nexd, "up", "--control", controlUrl, "--state-dir", stateDir, "--hostname", hostname,
-            "--interface", "nx0", "--verbose"];
+            "--interface", "nx0", "--local-api", "off", "--verbose"]; // the default socket path is one per machine
         if (regKey is not null)
         {
             argv.AddRange(["--reg-key", regKey]);

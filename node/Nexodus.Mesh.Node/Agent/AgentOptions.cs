@@ -14,6 +14,12 @@ internal sealed class AgentOptions
     public string Interface { get; init; } = "nexodus0";
     public int? ListenPort { get; init; }
     public string? ControlCaPin { get; init; }
+    /// <summary>Unix socket of the local API; null serves none.</summary>
+    public string? LocalApiPath { get; init; }
+
+    /// <summary>Where /metrics is served; null serves none.</summary>
+    public System.Net.IPEndPoint? MetricsEndpoint { get; init; }
+
     public int Mtu { get; init; } = 1280;
     public TimeSpan StreamIdleTimeout { get; init; } = TimeSpan.FromSeconds(45);
     public TimeSpan MaxBackoff { get; init; } = TimeSpan.FromSeconds(30);

@@ -6,6 +6,8 @@ using Nexodus.Mesh.Core.Contracts;
 using Nexodus.Mesh.Core.Keys;
 using Nexodus.Mesh.Node.ControlPlane;
 using Nexodus.Mesh.Node.Filter;
+using Nexodus.Mesh.Node.LocalApi;
+using Nexodus.Mesh.Node.Metrics;
 using Nexodus.Mesh.Node.Paths;
 using Nexodus.Mesh.Node.Tun;
 using Nexodus.Mesh.Node.WireGuard;
@@ -17,7 +19,7 @@ namespace Nexodus.Mesh.Node.Agent;
 /// netmap stream and applies it. Losing control never tears anything down: the tunnels keep their last map while
 /// the stream reconnects with `?revision=` and backoff.
 /// </summary>
-internal sealed partial class NodeAgent : IAsyncDisposable
+internal sealed partial class NodeAgent : IAsyncDisposable, ILocalApiSource, IAgentMetricsSource
 {
     private readonly AgentOptions _options;
     private readonly TextWriter _out;
@@ -41,6 +43,8 @@ internal sealed partial class NodeAgent : IAsyncDisposable
     private string? _reason;
     private PacketFilter _filter = new();
     private LocalReachability? _lastReported;
+    private LocalApiServer? _localApi;
+    private MetricsServer? _metricsServer;
 
     public NodeAgent(AgentOptions options, TextWriter output, ILoggerFactory? loggers = null, TimeProvider? time = null)
     {
@@ -73,6 +77,7 @@ internal sealed partial class NodeAgent : IAsyncDisposable
     public async Task RunAsync(CancellationToken cancel)
     {
         LoadIdentity();
+        await StartServingAsync(cancel);
         _control = new ControlClient(_options.ControlUrl, _options.ControlCaPin);
         if (_credential is null)
         {
@@ -212,6 +217,16 @@ internal sealed partial class NodeAgent : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        if (_localApi is not null)
+        {
+            await _localApi.DisposeAsync();
+        }
+
+        if (_metricsServer is not null)
+        {
+            await _metricsServer.DisposeAsync();
+        }
+
         if (_device is not null)
         {
             await _device.DisposeAsync(); // closes the TUN (removes the interface) and the bind

@@ -240,7 +240,8 @@ internal sealed partial class PathManager
             foreach (var (id, conn) in _relays)
             {
                 var s = _relaySettings.GetValueOrDefault(id);
-                list.Add(new RelayStatus(id, s?.Code ?? "", s?.Url.ToString() ?? "", id == _homeRegion, conn.IsConnected, conn.LastError));
+                var latency = _relayLatencies.GetValueOrDefault(id.ToString(System.Globalization.CultureInfo.InvariantCulture));
+                list.Add(new RelayStatus(id, s?.Code ?? "", s?.Url.ToString() ?? "", id == _homeRegion, conn.IsConnected, conn.LastError, latency));
             }
 
             return list;

@@ -85,7 +85,7 @@ public sealed class NexdUpDeviceLoginTests
 
     private static LabProcess Up(LabHost host, LabControl control, string stateDir, string vpc) =>
         host.StartProcess(["dotnet", BinaryPaths.Nexd, "up", "--control", control.Url, "--state-dir", stateDir, "--hostname", "laptop-a",
-            "--vpc", vpc, "--interface", "nxl0", "--verbose"]);
+            "--vpc", vpc, "--interface", "nxl0", "--local-api", "off", "--verbose"]);
 
     /// <summary>"nexd: to log in, open URL and enter the code CODE".</summary>
     private static (string Url, string Code) ParseLoginLine(string line)

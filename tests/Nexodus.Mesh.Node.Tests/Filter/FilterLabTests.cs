@@ -176,7 +176,7 @@ public sealed class FilterLabTests(ITestOutputHelper output)
 
     private static LabProcess Up(LabHost host, LabControl control, string stateDir, string hostname, string regKey) =>
         host.StartProcess(["dotnet", BinaryPaths.Nexd, "up", "--control", control.Url, "--state-dir", stateDir, "--hostname", hostname,
-            "--interface", "nf" + hostname[^1] + "0", "--reg-key", regKey, "--verbose"]);
+            "--interface", "nf" + hostname[^1] + "0", "--reg-key", regKey, "--local-api", "off", "--verbose"]);
 
     private static string TempDir() => Path.Combine(Path.GetTempPath(), "nexd-filter-" + Guid.NewGuid().ToString("N")[..8]);
 }
