@@ -50,6 +50,7 @@ internal sealed partial class NodeAgent
             ExcludeInterfaces = [_options.Interface],
         }, _loggers.CreateLogger("nexd.paths"));
         _paths.PathChanged += OnPathChanged;
+        _paths.RelayConnected += OnRelayConnected;
         _paths.LocalReachabilityChanged += OnReachabilityChanged;
         _device = new Device(_tun, _paths, _time, _loggers.CreateLogger("nexd.wireguard")) { Firewall = _firewall };
         _device.SetPrivateKey(_nodeKey);

@@ -78,6 +78,40 @@ internal sealed partial class NodeAgent
         }
     }
 
+    /// <summary>
+    /// Running means peers can reach us: the map is applied and, when it names relays, our home relay session is up
+    /// (until then a peer behind a hard NAT has no way in). The wait is bounded by <see cref="HomeRelayWait"/>; after
+    /// it the node runs without the relay (direct paths may still work) and says so.
+    /// </summary>
+    private void EnterRunning()
+    {
+        if (_state == AgentState.Connecting && _paths!.HomeRelayPending)
+        {
+            SetState(AgentState.Connecting, "connecting to the home relay");
+            _relayWait ??= _time.CreateTimer(_ => OnHomeRelayWaitOver(), null, HomeRelayWait, Timeout.InfiniteTimeSpan);
+            return;
+        }
+
+        SetState(AgentState.Running, null);
+    }
+
+    private void OnRelayConnected()
+    {
+        if (_haveMap && _state == AgentState.Connecting && !_paths!.HomeRelayPending)
+        {
+            SetState(AgentState.Running, null);
+        }
+    }
+
+    private void OnHomeRelayWaitOver()
+    {
+        if (_haveMap && _state == AgentState.Connecting)
+        {
+            _logger.LogWarning("home relay not connected after {Seconds} s; running without it (peers behind hard NATs cannot reach this node until it connects)", HomeRelayWait.TotalSeconds);
+            SetState(AgentState.Running, null);
+        }
+    }
+
     private void SetDegradedIfRunning(string reason)
     {
         // Connecting stays Connecting until the first map; afterwards the tunnels run on the last map.
@@ -109,7 +143,7 @@ internal sealed partial class NodeAgent
                 SyncPeers();
                 Commit(message.Revision);
                 _haveMap = true;
-                SetState(AgentState.Running, null);
+                EnterRunning();
                 return false;
             case NetmapMessageTypes.Delta when _haveMap:
                 lock (_sync)
@@ -132,7 +166,7 @@ internal sealed partial class NodeAgent
                 ApplyParts(message.RelayMap, message.PacketFilter, message.RelayAdmission);
                 SyncPeers();
                 Commit(message.Revision);
-                SetState(AgentState.Running, null);
+                EnterRunning();
                 return false;
             case NetmapMessageTypes.Revoked:
                 Revoke(message.Reason ?? "device removed");

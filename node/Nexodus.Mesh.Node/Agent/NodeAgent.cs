@@ -43,6 +43,10 @@ internal sealed partial class NodeAgent : IAsyncDisposable, ILocalApiSource, IAg
     private string? _reason;
     private PacketFilter _filter = new();
     private LocalReachability? _lastReported;
+    private ITimer? _relayWait;
+
+    /// <summary>How long the first Running waits for the home relay session.</summary>
+    private static readonly TimeSpan HomeRelayWait = TimeSpan.FromSeconds(5);
     private LocalApiServer? _localApi;
     private MetricsServer? _metricsServer;
 
@@ -217,6 +221,7 @@ internal sealed partial class NodeAgent : IAsyncDisposable, ILocalApiSource, IAg
 
     public async ValueTask DisposeAsync()
     {
+        _relayWait?.Dispose();
         if (_localApi is not null)
         {
             await _localApi.DisposeAsync();

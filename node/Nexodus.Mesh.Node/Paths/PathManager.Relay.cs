@@ -26,6 +26,25 @@ internal sealed partial class PathManager
     public int? HomeRegion => _homeRegion < 0 ? null : _homeRegion;
 
     /// <summary>
+    /// The relay map names a home region but its session is not up yet: peers cannot reach us through it. False
+    /// without a relay map (a VPC without relays has nothing to wait for).
+    /// </summary>
+    public bool HomeRelayPending
+    {
+        get
+        {
+            lock (_relaySync)
+            {
+                var home = _homeRegion;
+                return _relaySettings.Count > 0 && !(home >= 0 && _relays.TryGetValue(home, out var conn) && conn.IsConnected);
+            }
+        }
+    }
+
+    /// <summary>A relay session (any region) completed its handshake with the relay.</summary>
+    public event Action? RelayConnected;
+
+    /// <summary>
     /// Applies the relay map. Regions that vanished or whose chosen relay changed (URL, key, pin) are
     /// disconnected; the home region is kept if still present, else the first one until latency probing decides.
     /// </summary>
@@ -175,6 +194,8 @@ internal sealed partial class PathManager
                 }
             }
         }
+
+        RelayConnected?.Invoke();
     }
 
     private void OnRelayPeerPresent(PublicKey key)

@@ -12,8 +12,13 @@ internal sealed partial class Device
 
     internal void LogSentInitiation(Peer peer) => Log.SentInitiation(_logger, peer.ToString());
 
+    internal void LogTimerFailed(Peer peer, string timer, Exception e) => Log.TimerFailed(_logger, e, peer.ToString(), timer);
+
     private static partial class Log
     {
+        [LoggerMessage(Level = LogLevel.Error, Message = "{Peer}: timer {Timer} failed")]
+        public static partial void TimerFailed(ILogger logger, Exception exception, string peer, string timer);
+
         [LoggerMessage(Level = LogLevel.Information, Message = "{Peer}: handshake did not complete after {Attempts} attempts, giving up")]
         public static partial void HandshakeGaveUp(ILogger logger, string peer, int attempts);
 

@@ -15,11 +15,11 @@ internal sealed partial class Peer
     private void InitTimers()
     {
         var time = Device.Time;
-        _retransmitHandshake = new PeerTimer(time, OnRetransmitHandshake);
-        _sendKeepalive = new PeerTimer(time, OnSendKeepalive);
-        _newHandshake = new PeerTimer(time, OnNewHandshake);
-        _zeroKeyMaterial = new PeerTimer(time, OnZeroKeyMaterial);
-        _persistentKeepalive = new PeerTimer(time, OnPersistentKeepalive);
+        _retransmitHandshake = new PeerTimer(time, OnRetransmitHandshake, e => Device.LogTimerFailed(this, "RetransmitHandshake", e));
+        _sendKeepalive = new PeerTimer(time, OnSendKeepalive, e => Device.LogTimerFailed(this, "SendKeepalive", e));
+        _newHandshake = new PeerTimer(time, OnNewHandshake, e => Device.LogTimerFailed(this, "NewHandshake", e));
+        _zeroKeyMaterial = new PeerTimer(time, OnZeroKeyMaterial, e => Device.LogTimerFailed(this, "ZeroKeyMaterial", e));
+        _persistentKeepalive = new PeerTimer(time, OnPersistentKeepalive, e => Device.LogTimerFailed(this, "PersistentKeepalive", e));
     }
 
     private void StopTimers()

@@ -9,15 +9,21 @@ internal sealed class PeerTimer : IDisposable
     private readonly Lock _sync = new();
     private readonly ITimer _timer;
     private readonly Action _callback;
+    private readonly Action<Exception> _onError;
     private readonly TimeProvider _time;
     private DateTimeOffset _due;
     private bool _pending;
     private bool _disposed;
 
-    public PeerTimer(TimeProvider time, Action callback)
+    /// <param name="onError">
+    /// Told about an exception from <paramref name="callback"/>: a timer thread that throws would end the process, and a
+    /// peer racing the device's shutdown (a keepalive to a closed socket) is no reason for that.
+    /// </param>
+    public PeerTimer(TimeProvider time, Action callback, Action<Exception> onError)
     {
         _time = time;
         _callback = callback;
+        _onError = onError;
         _timer = time.CreateTimer(_ => Fire(), null, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
     }
 
@@ -69,7 +75,18 @@ internal sealed class PeerTimer : IDisposable
             _pending = false;
         }
 
-        _callback();
+        try
+        {
+            _callback();
+        }
+        catch (ObjectDisposedException)
+        {
+            // The device closed its bind or TUN while this timer was firing.
+        }
+        catch (Exception e)
+        {
+            _onError(e);
+        }
     }
 
     public void Dispose()

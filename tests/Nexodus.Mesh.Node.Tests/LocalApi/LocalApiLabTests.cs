@@ -144,7 +144,16 @@ public sealed partial class LocalApiLabTests
             // Control goes away: Degraded with a reason, stream down, tunnels untouched.
             control.Process.Signal(15);
             await a.WaitForOutputAsync(l => l.StartsWith("nexd: state Degraded", StringComparison.Ordinal), Startup);
-            var degraded = JsonDocument.Parse(await api.GetAsync("/v1/status")).RootElement;
+            JsonElement degraded;
+            try
+            {
+                degraded = JsonDocument.Parse(await api.GetAsync("/v1/status")).RootElement;
+            }
+            catch (LocalApiException e)
+            {
+                throw new InvalidOperationException($"{e.Message}; nexd exited: {a.HasExited}\n{a.Output}", e);
+            }
+
             Assert.Equal("Degraded", degraded.GetProperty("state").GetString());
             Assert.False(string.IsNullOrEmpty(degraded.GetProperty("reason").GetString()));
             Assert.False(degraded.GetProperty("controlReachable").GetBoolean());
