@@ -5,8 +5,11 @@
 # Usage: bench/control/run.sh [--devices 1000,10000] [--joins 50] [--concurrency 16] [--control-arg ARG]...
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-# Every stream is a socket on both sides (control and the simulated devices).
-ulimit -n 65536
+# Every stream is a socket on both sides (control and the simulated devices): each process needs more than N fds.
+if ! ulimit -n 65536 2>/dev/null; then
+  ulimit -n "$(ulimit -Hn)"
+  echo "bench/control: fd limit 65536 not allowed here; using the hard limit $(ulimit -n)"
+fi
 dotnet build control/Nexodus.Mesh.Control -c Release -nologo -v q -clp:ErrorsOnly
 dotnet build bench/control/Nexodus.Mesh.Control.Bench -c Release -nologo -v q -clp:ErrorsOnly
 control=control/Nexodus.Mesh.Control/bin/Release/net10.0/nexodus-control

@@ -74,10 +74,17 @@ internal sealed partial class AdminSession : IDisposable
         return new AdminSession(http);
     }
 
-    /// <summary>The admin's default organization's default VPC (allow-all default security group).</summary>
-    public async Task<Guid> DefaultVpcAsync()
+    /// <summary>A new organization's default VPC (allow-all default security group).</summary>
+    public async Task<Guid> NewOrganizationVpcAsync(string name)
     {
-        var vpcs = await _http.GetFromJsonAsync<JsonElement>("/api/vpcs", Json);
+        using var res = await _http.PostAsJsonAsync("/api/organizations", new { name }, Json);
+        var org = await res.Content.ReadFromJsonAsync<JsonElement>(Json);
+        if (res.StatusCode != HttpStatusCode.Created)
+        {
+            throw new InvalidOperationException($"organization: {(int)res.StatusCode} {org}");
+        }
+
+        var vpcs = await _http.GetFromJsonAsync<JsonElement>($"/api/vpcs?organizationId={org.GetProperty("id").GetGuid()}", Json);
         return vpcs[0].GetProperty("id").GetGuid();
     }
 

@@ -14,9 +14,10 @@ internal static class BenchRun
     public static async Task<BenchResult> RunAsync(string controlBin, IReadOnlyList<string> controlArgs, int n, int joins, int concurrency)
     {
         Console.WriteLine($"== N = {n.ToString("N0", CultureInfo.InvariantCulture)} devices, {joins} measured joins (load average {ProcStats.LoadAverage()})");
-        await using var control = await ControlProcess.StartAsync(controlBin, controlArgs);
+        // Every device holds a connection: allow N of them plus room for the API calls.
+        await using var control = await ControlProcess.StartAsync(controlBin, ["--max-connections", (n + 1024).ToString(CultureInfo.InvariantCulture), .. controlArgs]);
         using var admin = await AdminSession.LoginAsync(control.Url, control.AdminPassword);
-        var vpc = await admin.DefaultVpcAsync();
+        var vpc = await admin.NewOrganizationVpcAsync("bench");
         var key = await admin.MultiUseKeyAsync(vpc);
         using var fleet = new StreamFleet(control.Url);
         var next = 0;
@@ -96,6 +97,7 @@ internal static class BenchRun
             $"   join -> all {n} streams updated: p50 {p50:F0} ms, p99 {p99:F0} ms, max {max:F0} ms over {latencies.Count} joins; control CPU {cpuPerJoin:F3} s per join (includes the joining device's full map and its online delta); load average {ProcStats.LoadAverage()}"));
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"   vs target: p99 {p99 / 1000:F2}x of 1 s, memory {rssPer / 32:F2}x of 32 KiB per idle device (managed heap alone {heapPer / 32:F2}x)"));
+        fleet.Stopping = true;
         return new BenchResult(n, p50, p99, max, cpuPerJoin, rssPer, heapPer, counted / setup.TotalSeconds, complete);
     }
 

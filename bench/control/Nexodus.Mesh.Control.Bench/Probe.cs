@@ -1,5 +1,5 @@
 using System.Diagnostics;
-using System.Text;
+using System.Text.Json;
 
 namespace Nexodus.Mesh.Control.Bench;
 
@@ -13,7 +13,8 @@ internal sealed class Probe(int id, string nodeKey, int streams)
 
     public int Id { get; } = id;
 
-    public byte[] Marker { get; } = Encoding.ASCII.GetBytes(nodeKey);
+    // As it appears on the wire: System.Text.Json's default encoder writes '+' of base64 as \u002B.
+    public byte[] Marker { get; } = JsonEncodedText.Encode(nodeKey).EncodedUtf8Bytes.ToArray();
 
     public long StartTimestamp { get; set; }
 

@@ -43,6 +43,9 @@ internal sealed class StreamFleet : IDisposable
 
     public long LastByteTimestamp;
 
+    /// <summary>Set when the run is over: streams ending now are expected.</summary>
+    public volatile bool Stopping;
+
     public int OpenStreams => _open.Count;
 
     public int EndedStreams => Volatile.Read(ref _ended);
@@ -112,7 +115,7 @@ internal sealed class StreamFleet : IDisposable
         if (_open.TryRemove(stream, out _))
         {
             Interlocked.Increment(ref _ended);
-            if (Volatile.Read(ref _ended) <= 5)
+            if (!Stopping && Volatile.Read(ref _ended) <= 5)
             {
                 Console.Error.WriteLine($"bench: a netmap stream ended: {error?.Message ?? "closed by the server"}");
             }

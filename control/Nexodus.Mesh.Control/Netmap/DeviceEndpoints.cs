@@ -1,5 +1,5 @@
+using System.Buffers;
 using System.Net;
-using System.Text.Json;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 using Nexodus.Mesh.Control.Api;
@@ -86,12 +86,11 @@ internal static class DeviceEndpoints
         d.NatFiltering = req.NatFiltering;
         d.LastSeen = time.GetUtcNow();
         await db.SaveChangesAsync(ct);
-        await bus.PublishAsync(db, d.VpcId, ct);
+        await bus.PublishDeviceAsync(db, d.VpcId, d.Id, ct);
         return Results.NoContent();
     }
 
-    private static async Task StreamAsync(
-        HttpContext ctx, long? revision, CurrentPrincipal who, NetmapHub hub, Presence presence, IOptions<ControlOptions> options, TimeProvider time)
+    private static async Task StreamAsync(HttpContext ctx, long? revision, CurrentPrincipal who, NetmapHub hub, Presence presence)
     {
         var ct = ctx.RequestAborted;
         var stream = await hub.OpenAsync(who.DeviceId!.Value, who.DeviceVpcId!.Value, revision, ct);
@@ -101,37 +100,37 @@ internal static class DeviceEndpoints
             return;
         }
 
+        // The request's database context (used to authenticate the credential) would otherwise live as long as the
+        // stream: release it now; the stream needs no database (presence and the hub use their own short scopes).
+        await ctx.RequestServices.GetRequiredService<ControlDbContext>().DisposeAsync();
         ctx.Response.ContentType = "application/x-ndjson";
         ctx.Response.Headers.CacheControl = "no-store";
         ctx.Response.Headers["X-Accel-Buffering"] = "no";
-        await presence.OnlineAsync(stream, ct);
         try
         {
+            await presence.OnlineAsync(stream, ct);
+            // Lines are written straight into the response pipe and flushed once per batch; nothing is held per
+            // stream while it waits (heartbeats come from the hub's one ticker, not a timer per stream).
+            var body = ctx.Response.BodyWriter;
             var reader = stream.Outbox.Reader;
-            var heartbeat = options.Value.HeartbeatInterval;
-            while (!ct.IsCancellationRequested)
+            while (await reader.WaitToReadAsync(ct))
             {
-                using var wait = CancellationTokenSource.CreateLinkedTokenSource(ct);
-                wait.CancelAfter(heartbeat);
-                bool more;
-                try
+                while (reader.TryRead(out var line))
                 {
-                    more = await reader.WaitToReadAsync(wait.Token);
-                }
-                catch (OperationCanceledException) when (!ct.IsCancellationRequested)
-                {
-                    await WriteAsync(ctx, new NetmapMessage { Type = NetmapMessageTypes.Heartbeat, Revision = stream.Revision }, ct);
-                    continue;
+                    if (line.Full is { } full)
+                    {
+                        await NetmapLines.WriteFullAsync(body, full, ct);
+                    }
+                    else
+                    {
+                        body.Write(line.Bytes);
+                    }
                 }
 
-                if (!more)
+                var flushed = await body.FlushAsync(ct);
+                if (flushed.IsCompleted || flushed.IsCanceled)
                 {
                     break;
-                }
-
-                while (reader.TryRead(out var message))
-                {
-                    await WriteAsync(ctx, message, ct);
                 }
             }
         }
@@ -147,12 +146,5 @@ internal static class DeviceEndpoints
             hub.Close(stream);
             presence.Offline(stream);
         }
-    }
-
-    private static async Task WriteAsync(HttpContext ctx, NetmapMessage message, CancellationToken ct)
-    {
-        await JsonSerializer.SerializeAsync(ctx.Response.Body, message, ContractsJsonContext.Default.NetmapMessage, ct);
-        await ctx.Response.Body.WriteAsync("\n"u8.ToArray(), ct);
-        await ctx.Response.Body.FlushAsync(ct);
     }
 }
