@@ -11,7 +11,7 @@ internal static class BenchRun
     private const int WarmUp = 16;
     private static readonly TimeSpan ProbeTimeout = TimeSpan.FromSeconds(60);
 
-    public static async Task<BenchResult> RunAsync(string controlBin, IReadOnlyList<string> controlArgs, int n, int joins, int concurrency)
+    public static async Task<BenchResult> RunAsync(string controlBin, IReadOnlyList<string> controlArgs, int n, int joins, int concurrency, TimeSpan hold)
     {
         Console.WriteLine($"== N = {n.ToString("N0", CultureInfo.InvariantCulture)} devices, {joins} measured joins (load average {ProcStats.LoadAverage()})");
         // Every device holds a connection: allow N of them plus room for the API calls.
@@ -55,6 +55,13 @@ internal static class BenchRun
             $"   setup: {n} devices enrolled and streaming in {setup.TotalSeconds:F1} s ({counted / setup.TotalSeconds:F0} joins/s, control CPU {setupCpu.TotalSeconds:F1} s = {setupCpu.TotalMilliseconds / counted:F1} ms per join), {fleet.OpenStreams} streams open, {fleet.EndedStreams} ended, control fds {ProcStats.OpenFds(control.Pid)}"));
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"   idle memory: control RSS {rss0 / 1048576.0:F0} -> {rss1 / 1048576.0:F0} MiB = {rssPer:F1} KiB per device; managed heap {heap0 / 1048576.0:F0} -> {heap1 / 1048576.0:F0} MiB = {heapPer:F1} KiB per device"));
+
+        if (hold > TimeSpan.Zero)
+        {
+            // For a look inside the idle control process (dotnet-gcdump, dotnet-counters) before the joins.
+            Console.WriteLine($"   holding {hold.TotalSeconds} s: control pid {control.Pid}, {control.Url}");
+            await Task.Delay(hold);
+        }
 
         var latencies = new List<double>();
         var cpuProbe0 = ProcStats.Cpu(control.Pid);

@@ -8,12 +8,13 @@ using Nexodus.Mesh.Control.Bench;
 // join (from /proc/PID/stat), and memory per idle device (control RSS and managed heap delta from before the N
 // devices connected to after they are all idle, divided by N), each next to the target.
 // Usage: Nexodus.Mesh.Control.Bench --control-bin PATH [--devices 1000,10000] [--joins 50] [--concurrency 16]
-//        [--control-arg ARG]...
+//        [--control-arg ARG]... [--hold-seconds S]  (S: pause after the idle measurement, to inspect control)
 var controlBin = "";
 var sizes = new List<int> { 1000 };
 var joins = 50;
 var concurrency = 16;
 var controlArgs = new List<string>();
+var hold = TimeSpan.Zero;
 for (var i = 0; i < args.Length; i++)
 {
     string Next() => i + 1 < args.Length ? args[++i] : throw new ArgumentException($"{args[i]} needs a value");
@@ -24,6 +25,7 @@ for (var i = 0; i < args.Length; i++)
         case "--joins": joins = int.Parse(Next(), CultureInfo.InvariantCulture); break;
         case "--concurrency": concurrency = int.Parse(Next(), CultureInfo.InvariantCulture); break;
         case "--control-arg": controlArgs.Add(Next()); break;
+        case "--hold-seconds": hold = TimeSpan.FromSeconds(int.Parse(Next(), CultureInfo.InvariantCulture)); break;
         default:
             Console.Error.WriteLine($"bench: unknown argument {args[i]}");
             return 2;
@@ -41,7 +43,7 @@ ThreadPool.SetMinThreads(Math.Max(workers, 32), io);
 var results = new List<BenchResult>();
 foreach (var n in sizes)
 {
-    results.Add(await BenchRun.RunAsync(controlBin, controlArgs, n, joins, concurrency));
+    results.Add(await BenchRun.RunAsync(controlBin, controlArgs, n, joins, concurrency, hold));
 }
 
 Console.WriteLine();

@@ -132,6 +132,7 @@ internal static class ControlApplication
 
     private static void Configure(WebApplication app)
     {
+        app.UseNetmapStreams();
         app.UseExceptionHandler(new ExceptionHandlerOptions
         {
             // Never leak internals: unexpected failures become a bare 500 ProblemDetails with a trace id.

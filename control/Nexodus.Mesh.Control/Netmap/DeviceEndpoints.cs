@@ -90,22 +90,27 @@ internal static class DeviceEndpoints
         return Results.NoContent();
     }
 
-    private static async Task StreamAsync(HttpContext ctx, long? revision, CurrentPrincipal who, NetmapHub hub, Presence presence)
+    private static async Task StreamAsync(HttpContext ctx, long? revision, CurrentPrincipal who, NetmapHub hub)
     {
-        var ct = ctx.RequestAborted;
-        var stream = await hub.OpenAsync(who.DeviceId!.Value, who.DeviceVpcId!.Value, revision, ct);
+        var stream = await hub.OpenAsync(who.DeviceId!.Value, who.DeviceVpcId!.Value, revision, ctx.RequestAborted);
         if (stream is null)
         {
             await ApiResults.NotFound("device").ExecuteAsync(ctx);
             return;
         }
 
-        // The request's database context (used to authenticate the credential) would otherwise live as long as the
-        // stream: release it now; the stream needs no database (presence and the hub use their own short scopes).
-        await ctx.RequestServices.GetRequiredService<ControlDbContext>().DisposeAsync();
         ctx.Response.ContentType = "application/x-ndjson";
         ctx.Response.Headers.CacheControl = "no-store";
         ctx.Response.Headers["X-Accel-Buffering"] = "no";
+        // Authenticated and registered: the stream itself runs once the middleware pipeline has unwound (see
+        // NetmapStreamMiddleware), so it does not keep the pipeline's per-request state alive for days.
+        ctx.Features.Set(new NetmapHandoff(stream));
+    }
+
+    /// <summary>Writes the stream's queued lines until the client goes away or the hub ends the stream.</summary>
+    public static async Task RunStreamAsync(HttpContext ctx, DeviceStream stream, NetmapHub hub, Presence presence)
+    {
+        var ct = ctx.RequestAborted;
         try
         {
             await presence.OnlineAsync(stream, ct);

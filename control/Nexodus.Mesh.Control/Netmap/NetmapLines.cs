@@ -12,7 +12,9 @@ namespace Nexodus.Mesh.Control.Netmap;
 /// </summary>
 internal static class NetmapLines
 {
-    private const int FlushThreshold = 64 * 1024;
+    // Small: the response pipe keeps every buffer segment it ever needed at once for reuse (up to 256 per pipe, i.e.
+    // per stream), so writing a megabyte map ahead of the socket would leave each idle stream holding dozens.
+    private const int FlushThreshold = 16 * 1024;
 
     public static byte[] Delta(long revision, PeerEntry? self, GenerationDiff diff, Guid exclude, VpcGeneration generation, FilterEntry? filter, RelayAdmission? admission)
     {
@@ -93,7 +95,7 @@ internal static class NetmapLines
 
     public static byte[] Revoked(long revision, string reason) => Message(new NetmapMessage { Type = NetmapMessageTypes.Revoked, Revision = revision, Reason = reason });
 
-    /// <summary>Writes a full map line into the response, flushing as it goes so no more than ~64 KiB is buffered.</summary>
+    /// <summary>Writes a full map line into the response, flushing as it goes so no more than ~16 KiB is buffered.</summary>
     public static async ValueTask WriteFullAsync(PipeWriter pipe, FullMapLine line, CancellationToken ct)
     {
         var g = line.Generation;
