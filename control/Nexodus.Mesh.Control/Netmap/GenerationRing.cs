@@ -22,6 +22,18 @@ internal sealed class GenerationRing(int capacity)
         }
     }
 
+    /// <summary>The newest generation, whose unchanged entries a fresh read can take over.</summary>
+    public VpcGeneration? Latest
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _ring[(_next + _ring.Length - 1) % _ring.Length];
+            }
+        }
+    }
+
     public VpcGeneration? Find(long revision)
     {
         lock (_lock)

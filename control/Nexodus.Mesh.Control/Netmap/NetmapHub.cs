@@ -199,7 +199,7 @@ internal sealed partial class NetmapHub : BackgroundService
             }
 
             generation = state.Current is null || deviceIds is null
-                ? await LoadAsync(state.VpcId, state.Current, ct)
+                ? await LoadAsync(state.VpcId, state.Current ?? state.History.Latest, ct)
                 : await LoadDevicesAsync(state.Current, deviceIds, ct);
             if (generation is not null)
             {
@@ -217,6 +217,13 @@ internal sealed partial class NetmapHub : BackgroundService
         {
             lock (stream.Gate)
             {
+                // A stream opened while this round fanned out may already hold a later generation than this round's
+                // (its device joined after our read): it is not behind, and certainly not deleted.
+                if (generation is not null && stream.Generation is { } held && held.Sequence >= generation.Sequence)
+                {
+                    continue;
+                }
+
                 if (generation is null || !generation.Peers.ContainsKey(stream.DeviceId))
                 {
                     // Device or VPC deleted: its credential is already gone; tell the node and end the stream.
@@ -369,7 +376,7 @@ internal sealed partial class NetmapHub : BackgroundService
             var generation = state.Current;
             if (generation is null)
             {
-                generation = await LoadAsync(state.VpcId, null, ct);
+                generation = await LoadAsync(state.VpcId, state.History.Latest, ct);
             }
             else if (!generation.Peers.ContainsKey(deviceId))
             {

@@ -15,6 +15,8 @@ namespace Nexodus.Mesh.Control.Netmap;
 /// </summary>
 internal sealed class VpcGeneration
 {
+    private static long s_sequence;
+
     private VpcGeneration(long revision, Vpc vpc, IReadOnlyList<SecurityGroup> groups, RelayMap relayMap, byte[] relayMapJson, DnsConfig dns, byte[] dnsJson,
         Dictionary<Guid, PeerEntry> peers, Dictionary<Guid, FilterEntry> filters, Guid? defaultGroupId)
     {
@@ -28,7 +30,14 @@ internal sealed class VpcGeneration
         Peers = peers;
         Filters = filters;
         DefaultGroupId = defaultGroupId;
+        Sequence = Interlocked.Increment(ref s_sequence);
     }
+
+    /// <summary>
+    /// Creation order. Generations of a VPC are only created under its refresh lock, so a higher number is a later
+    /// read; revisions cannot tell (two reads may see the same revision).
+    /// </summary>
+    public long Sequence { get; }
 
     public long Revision { get; }
 
