@@ -15,7 +15,7 @@ namespace Nexodus.Mesh.Control.Netmap;
 /// </summary>
 internal sealed class VpcGeneration
 {
-    private static long s_sequence;
+    private static long _sequence;
 
     private VpcGeneration(long revision, Vpc vpc, IReadOnlyList<SecurityGroup> groups, RelayMap relayMap, byte[] relayMapJson, DnsConfig dns, byte[] dnsJson,
         Dictionary<Guid, PeerEntry> peers, Dictionary<Guid, FilterEntry> filters, Guid? defaultGroupId)
@@ -30,7 +30,7 @@ internal sealed class VpcGeneration
         Peers = peers;
         Filters = filters;
         DefaultGroupId = defaultGroupId;
-        Sequence = Interlocked.Increment(ref s_sequence);
+        Sequence = Interlocked.Increment(ref _sequence);
     }
 
     /// <summary>
