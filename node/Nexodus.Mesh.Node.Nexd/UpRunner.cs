@@ -2,6 +2,7 @@ using System.Net;
 using System.Runtime.InteropServices;
 using Microsoft.Extensions.Logging;
 using Nexodus.Mesh.Node.Agent;
+using Nexodus.Mesh.Node.Metrics;
 
 namespace Nexodus.Mesh.Node.Nexd;
 
@@ -10,7 +11,7 @@ internal static class UpRunner
 {
     public sealed record Arguments(
         string? Control, string? RegKey, string? Hostname, string StateDir, string? RequestIp, string Interface,
-        int? ListenPort, string? LocalApi, string? Metrics, string? ControlCaPin, bool Verbose);
+        int? ListenPort, string LocalApi, string? Metrics, string? ControlCaPin, bool Verbose, string? Vpc = null);
 
     public static async Task<int> RunAsync(Arguments args, CancellationToken cancel)
     {
@@ -39,16 +40,21 @@ internal static class UpRunner
             return Fail(AgentExitException.BadConfig, "--control-ca-pin must be the SHA-256 of control's certificate as 64 hex digits");
         }
 
+        if (args.LocalApi.Length == 0 || args.LocalApi.Contains('\0', StringComparison.Ordinal))
+        {
+            return Fail(AgentExitException.BadConfig, "--local-api must be a socket path (default /run/nexodus/nexd.sock) or 'off'");
+        }
+
+        IPEndPoint? metrics = null;
+        if (args.Metrics is not null && !MetricsServer.TryParseEndpoint(args.Metrics, out metrics, out var metricsError))
+        {
+            return Fail(AgentExitException.BadConfig, metricsError);
+        }
+
         using var loggerFactory = LoggerFactory.Create(b => b
             .AddSimpleConsole(o => { o.SingleLine = true; o.TimestampFormat = "HH:mm:ss.fff "; })
             .AddFilter((category, level) => level >= (args.Verbose ? LogLevel.Debug : LogLevel.Warning))
             .SetMinimumLevel(args.Verbose ? LogLevel.Debug : LogLevel.Warning));
-        var logger = loggerFactory.CreateLogger("nexd");
-        if (args.LocalApi is not null || args.Metrics is not null)
-        {
-            logger.LogWarning("--local-api and --metrics are accepted but not served by this build yet");
-        }
-
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancel);
         using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, c => { c.Cancel = true; stop.Cancel(); });
         using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, c => { c.Cancel = true; stop.Cancel(); });
@@ -57,12 +63,15 @@ internal static class UpRunner
         {
             ControlUrl = control,
             RegistrationKey = args.RegKey,
+            Vpc = args.Vpc,
             Hostname = args.Hostname ?? Environment.MachineName,
             StateDir = args.StateDir,
             RequestIp = args.RequestIp,
             Interface = args.Interface,
             ListenPort = args.ListenPort,
             ControlCaPin = args.ControlCaPin,
+            LocalApiPath = args.LocalApi == "off" ? null : args.LocalApi,
+            MetricsEndpoint = metrics,
         }, Console.Out, loggerFactory);
         try
         {

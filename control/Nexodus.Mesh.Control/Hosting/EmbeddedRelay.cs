@@ -20,6 +20,13 @@ internal sealed class EmbeddedRelay : IAsyncDisposable
 {
     public const string RegionCode = "embedded";
 
+    /// <summary>
+    /// The embedded region's id when free (else the next free one). Region ids are assigned, not generated, and
+    /// devices report their home region as 1-65535; an earlier build left the embedded region at id 0, so every
+    /// device's status report was refused and no peer ever learned another's endpoints.
+    /// </summary>
+    public const int PreferredRegionId = 900;
+
     private readonly RelayHost _host;
 
     private EmbeddedRelay(RelayHost host, X509Certificate2 certificate, bool advertisePin)
@@ -89,9 +96,24 @@ internal sealed class EmbeddedRelay : IAsyncDisposable
         db.Scope.SetSystem();
         var region = await db.RelayRegions.Include(r => r.Nodes)
             .FirstOrDefaultAsync(r => r.OrganizationId == null && r.Code == RegionCode, ct);
+        if (region is { Id: < 1 or > 65535 })
+        {
+            // A key cannot change: replace the row (its node goes with it and is re-created below).
+            db.RelayRegions.Remove(region);
+            await db.SaveChangesAsync(ct);
+            region = null;
+        }
+
         if (region is null)
         {
-            region = new RelayRegion { Code = RegionCode, Name = "Embedded relay" };
+            var taken = await db.RelayRegions.IgnoreQueryFilters().Select(r => r.Id).ToListAsync(ct);
+            var id = PreferredRegionId;
+            while (taken.Contains(id))
+            {
+                id++;
+            }
+
+            region = new RelayRegion { Id = id, Code = RegionCode, Name = "Embedded relay" };
             db.RelayRegions.Add(region);
         }
 

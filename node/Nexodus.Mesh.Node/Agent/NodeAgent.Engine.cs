@@ -51,7 +51,7 @@ internal sealed partial class NodeAgent
         }, _loggers.CreateLogger("nexd.paths"));
         _paths.PathChanged += OnPathChanged;
         _paths.LocalReachabilityChanged += OnReachabilityChanged;
-        _device = new Device(_tun, _paths, _time, _loggers.CreateLogger("nexd.wireguard"));
+        _device = new Device(_tun, _paths, _time, _loggers.CreateLogger("nexd.wireguard")) { Firewall = _firewall };
         _device.SetPrivateKey(_nodeKey);
         var port = _options.ListenPort ?? record.ListenPort;
         _device.SetListenPort((ushort)port);
@@ -160,18 +160,31 @@ internal sealed partial class NodeAgent
             hostname = _peers.TryGetValue(status.NodeKey, out var info) ? info.Hostname : status.NodeKey.ToString();
         }
 
-        switch (status.Kind)
+        var line = status.Kind switch
         {
-            case PathKind.Direct:
-                Print($"nexd: peer {hostname} path direct {status.DirectAddress}");
-                break;
-            case PathKind.Relay:
-                Print($"nexd: peer {hostname} path relay {status.RelayRegion}");
-                break;
-            default:
-                Print($"nexd: peer {hostname} path none");
-                break;
+            PathKind.Direct => $"nexd: peer {hostname} path direct {status.DirectAddress}",
+            PathKind.Relay => $"nexd: peer {hostname} path relay {status.RelayRegion}",
+            _ => $"nexd: peer {hostname} path none",
+        };
+        if (status.Kind != PathKind.None && _device?.LookupPeer(status.NodeKey) is { } peer)
+        {
+            // Off the path manager's thread (it may hold a path lock): resend a handshake lost while there was no path
+            // (also after a relay reconnect, which prints nothing new).
+            ThreadPool.UnsafeQueueUserWorkItem(p => p.PathBecameUsable(), peer, preferLocal: false);
         }
+
+        lock (_sync)
+        {
+            // The path manager also reports "still via relay" (relay reconnects, new peers); print changes only.
+            if (_printedPaths.TryGetValue(status.NodeKey, out var last) && last == line)
+            {
+                return;
+            }
+
+            _printedPaths[status.NodeKey] = line;
+        }
+
+        Print(line);
     }
 
     private void OnReachabilityChanged(LocalReachability reachability)

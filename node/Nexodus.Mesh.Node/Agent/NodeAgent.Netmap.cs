@@ -9,9 +9,13 @@ internal sealed partial class NodeAgent
 {
     private DateTimeOffset? _lastContact;
     private bool _haveMap;
+    private volatile bool _streamConnected;
 
     /// <summary>When control last sent a netmap line (heartbeats included).</summary>
     public DateTimeOffset? LastContact => _lastContact;
+
+    /// <summary>The netmap stream is up: control sent a line on the current connection and it has not ended.</summary>
+    public bool ControlConnected => _streamConnected;
 
     /// <summary>Follows the stream until cancelled; reconnects with backoff and `?revision=`; never tears tunnels down.</summary>
     private async Task FollowNetmapAsync(CancellationToken cancel)
@@ -30,6 +34,7 @@ internal sealed partial class NodeAgent
                     gotAny = true;
                     failures = 0;
                     _lastContact = _time.GetUtcNow();
+                    _streamConnected = true;
                     if (Apply(message))
                     {
                         // Revoked: the credential is dead; keep the process (and nothing else) until stopped.
@@ -37,20 +42,24 @@ internal sealed partial class NodeAgent
                     }
                 }
 
+                _streamConnected = false;
                 SetDegradedIfRunning("control closed the netmap stream");
             }
             catch (ControlRefusedException e)
             {
+                _streamConnected = false;
                 Revoke($"control refused this device's credential ({e.Status} {e.Message})");
                 await Task.Delay(Timeout.Infinite, cancel);
             }
             catch (ControlUnreachableException e)
             {
+                _streamConnected = false;
                 SetDegradedIfRunning("control unreachable: " + e.Message);
                 _logger.LogInformation("netmap stream: {Error}", e.Message);
             }
             catch (OperationCanceledException) when (cancel.IsCancellationRequested)
             {
+                _streamConnected = false;
                 return;
             }
 
@@ -110,6 +119,7 @@ internal sealed partial class NodeAgent
                         if (PublicKey.TryParse(removed, out var key))
                         {
                             _peers.Remove(key);
+                            _printedPaths.Remove(key);
                         }
                     }
 
@@ -168,6 +178,11 @@ internal sealed partial class NodeAgent
         if (filter is not null)
         {
             Volatile.Write(ref _filter, filter);
+            // Compiled and swapped before the peers of the same map are added, so no peer is ever reachable unfiltered.
+            foreach (var warning in _firewall.SetFilter(filter))
+            {
+                _logger.LogWarning("packet filter: {Warning}", warning);
+            }
         }
     }
 

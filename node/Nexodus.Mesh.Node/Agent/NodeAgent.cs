@@ -5,6 +5,9 @@ using Microsoft.Extensions.Logging.Abstractions;
 using Nexodus.Mesh.Core.Contracts;
 using Nexodus.Mesh.Core.Keys;
 using Nexodus.Mesh.Node.ControlPlane;
+using Nexodus.Mesh.Node.Filter;
+using Nexodus.Mesh.Node.LocalApi;
+using Nexodus.Mesh.Node.Metrics;
 using Nexodus.Mesh.Node.Paths;
 using Nexodus.Mesh.Node.Tun;
 using Nexodus.Mesh.Node.WireGuard;
@@ -16,7 +19,7 @@ namespace Nexodus.Mesh.Node.Agent;
 /// netmap stream and applies it. Losing control never tears anything down: the tunnels keep their last map while
 /// the stream reconnects with `?revision=` and backoff.
 /// </summary>
-internal sealed partial class NodeAgent : IAsyncDisposable
+internal sealed partial class NodeAgent : IAsyncDisposable, ILocalApiSource, IAgentMetricsSource
 {
     private readonly AgentOptions _options;
     private readonly TextWriter _out;
@@ -26,6 +29,8 @@ internal sealed partial class NodeAgent : IAsyncDisposable
     private readonly StateStore _store;
     private readonly Lock _sync = new();
     private readonly Dictionary<PublicKey, PeerInfo> _peers = [];
+    private readonly Dictionary<PublicKey, string> _printedPaths = [];
+    private readonly Firewall _firewall;
     private ControlClient? _control;
     private PrivateKey? _nodeKey;
     private PrivateKey? _discoKey;
@@ -38,6 +43,8 @@ internal sealed partial class NodeAgent : IAsyncDisposable
     private string? _reason;
     private PacketFilter _filter = new();
     private LocalReachability? _lastReported;
+    private LocalApiServer? _localApi;
+    private MetricsServer? _metricsServer;
 
     public NodeAgent(AgentOptions options, TextWriter output, ILoggerFactory? loggers = null, TimeProvider? time = null)
     {
@@ -47,6 +54,7 @@ internal sealed partial class NodeAgent : IAsyncDisposable
         _logger = _loggers.CreateLogger("nexd.agent");
         _time = time ?? TimeProvider.System;
         _store = new StateStore(options.StateDir);
+        _firewall = new Firewall(_time, logger: _loggers.CreateLogger("nexd.filter"));
     }
 
     public AgentState State => _state;
@@ -58,6 +66,9 @@ internal sealed partial class NodeAgent : IAsyncDisposable
 
     internal Device? Device => _device;
 
+    /// <summary>Enforces <see cref="Filter"/> in the engine; its counters are the filter's drops.</summary>
+    internal Firewall Firewall => _firewall;
+
     internal PathManager? Paths => _paths;
 
     internal NodeStateRecord? Record => _record;
@@ -66,6 +77,7 @@ internal sealed partial class NodeAgent : IAsyncDisposable
     public async Task RunAsync(CancellationToken cancel)
     {
         LoadIdentity();
+        await StartServingAsync(cancel);
         _control = new ControlClient(_options.ControlUrl, _options.ControlCaPin);
         if (_credential is null)
         {
@@ -112,10 +124,11 @@ internal sealed partial class NodeAgent : IAsyncDisposable
 
     private async Task EnrollAsync(CancellationToken cancel)
     {
+        string? token = null;
+        Guid? vpcId = null;
         if (_options.RegistrationKey is null)
         {
-            SetState(AgentState.NeedsLogin, "not enrolled");
-            throw new AgentExitException(AgentExitException.BadConfig, "this device is not enrolled and device-flow login is not available in this build; pass --reg-key KEY (create one with POST /api/registration-keys)");
+            (token, vpcId) = await LoginAsync(cancel);
         }
 
         SetState(AgentState.Registering, null);
@@ -129,12 +142,15 @@ internal sealed partial class NodeAgent : IAsyncDisposable
                 Hostname = _options.Hostname,
                 Os = "linux",
                 RegistrationKey = _options.RegistrationKey,
+                VpcId = vpcId,
                 RequestedIpv4 = _options.RequestIp,
-            }, null, cancel);
+            }, token, cancel);
         }
         catch (ControlRefusedException e)
         {
-            throw new AgentExitException(AgentExitException.Refused, $"control refused the enrollment ({e.Status}): {e.Message}; check --reg-key (keys can be single-use or expired) or ask an admin for a new one");
+            throw new AgentExitException(AgentExitException.Refused, token is null
+                ? $"control refused the enrollment ({e.Status}): {e.Message}; check --reg-key (keys can be single-use or expired) or ask an admin for a new one"
+                : $"control refused the enrollment ({e.Status}): {e.Message}");
         }
         catch (ControlUnreachableException e)
         {
@@ -201,6 +217,16 @@ internal sealed partial class NodeAgent : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        if (_localApi is not null)
+        {
+            await _localApi.DisposeAsync();
+        }
+
+        if (_metricsServer is not null)
+        {
+            await _metricsServer.DisposeAsync();
+        }
+
         if (_device is not null)
         {
             await _device.DisposeAsync(); // closes the TUN (removes the interface) and the bind

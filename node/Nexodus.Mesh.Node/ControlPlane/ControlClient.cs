@@ -10,7 +10,7 @@ using Nexodus.Mesh.Core.Contracts;
 namespace Nexodus.Mesh.Node.ControlPlane;
 
 /// <summary>The node's HTTP client for control: enroll, netmap stream (NDJSON), status report.</summary>
-internal sealed class ControlClient : IDisposable
+internal sealed partial class ControlClient : IDisposable
 {
     private readonly HttpClient _http;
 

@@ -27,6 +27,9 @@ internal sealed partial class PathManager
     };
 
     private readonly HomeRegionSelector _homeSelector = new();
+
+    // Last probe per region id (as text, the prober's key); replaced whole, read by Snapshot for `nexctl status`.
+    private volatile Dictionary<string, TimeSpan?> _relayLatencies = [];
     private TaskCompletionSource _discoveryTrigger = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private volatile LocalReachability _reachability = LocalReachability.Unknown;
     private IReadOnlyList<IPEndPoint> _reflexive = [];
@@ -168,6 +171,7 @@ internal sealed partial class PathManager
 
         using var prober = new RelayLatencyProber(system ? TlsTrust.System : TlsTrust.Pin([.. pins]));
         var latencies = await prober.ProbeRegionsAsync(regions, 3, ct);
+        _relayLatencies = latencies;
         var best = _homeSelector.Update(latencies);
         if (best is not null && int.TryParse(best, System.Globalization.CultureInfo.InvariantCulture, out var id2) && id2 != _homeRegion)
         {

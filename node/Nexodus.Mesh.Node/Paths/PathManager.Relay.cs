@@ -142,7 +142,10 @@ internal sealed partial class PathManager
 
             PublicKey? serverKey = PublicKey.TryParse(node.PublicKey, out var k) ? k : null;
             var trust = string.IsNullOrEmpty(node.CertificateSha256) ? TlsTrust.System : TlsTrust.Pin(node.CertificateSha256);
-            settings = new RelayConnectionSettings(region.RegionId, region.Code, url, serverKey, trust, _options.NodeKey, ProvideTokenAsync, OnRelayPacket, OnRelayConnected);
+            settings = new RelayConnectionSettings(region.RegionId, region.Code, url, serverKey, trust, _options.NodeKey, ProvideTokenAsync, OnRelayPacket, OnRelayConnected)
+            {
+                OnPeerPresent = OnRelayPeerPresent,
+            };
             return true;
         }
 
@@ -157,14 +160,30 @@ internal sealed partial class PathManager
 
     private void OnRelayConnected()
     {
-        // A (re)connected relay is a good moment to try direct paths again (call-me-maybe needs it).
+        // A (re)connected relay is a good moment to try direct paths again (call-me-maybe needs it). Peers not
+        // direct are reachable through it from now on: say so, or a peer that never goes direct never gets a path
+        // event at all (the agent prints "path relay" from it, and a relay-only peer looked pathless).
         var now = _time.GetUtcNow();
         foreach (var path in _paths.Values)
         {
             if (path.Direct is null)
             {
                 path.Reprobe(now);
+                if (RelayConnectedFor(path))
+                {
+                    OnPathChanged(path, "relay connected");
+                }
             }
+        }
+    }
+
+    private void OnRelayPeerPresent(PublicKey key)
+    {
+        // Until the peer was on the relay, what we sent it there was dropped (a first handshake among them): tell
+        // the agent the relay path works now, so it resends at once instead of after the 5 s retransmit.
+        if (_paths.TryGetValue(key, out var path) && path.Direct is null && RelayConnectedFor(path))
+        {
+            OnPathChanged(path, "peer joined the relay");
         }
     }
 
@@ -221,7 +240,8 @@ internal sealed partial class PathManager
             foreach (var (id, conn) in _relays)
             {
                 var s = _relaySettings.GetValueOrDefault(id);
-                list.Add(new RelayStatus(id, s?.Code ?? "", s?.Url.ToString() ?? "", id == _homeRegion, conn.IsConnected, conn.LastError));
+                var latency = _relayLatencies.GetValueOrDefault(id.ToString(System.Globalization.CultureInfo.InvariantCulture));
+                list.Add(new RelayStatus(id, s?.Code ?? "", s?.Url.ToString() ?? "", id == _homeRegion, conn.IsConnected, conn.LastError, latency));
             }
 
             return list;

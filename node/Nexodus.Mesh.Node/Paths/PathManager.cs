@@ -94,6 +94,7 @@ internal sealed partial class PathManager : IBind
             }
 
             keep.Add(info.NodeKey);
+            var added = !_paths.ContainsKey(info.NodeKey);
             var path = _paths.GetOrAdd(info.NodeKey, k => new PeerPath(this, k, _options));
             var oldDisco = path.DiscoKey;
             path.Update(info, now);
@@ -105,6 +106,12 @@ internal sealed partial class PathManager : IBind
             if (info.DiscoKey is { } nd)
             {
                 _byDisco[nd] = path;
+            }
+
+            if (added && path.Direct is null && RelayConnectedFor(path))
+            {
+                // The relay is already up: the new peer is reachable through it now (no connect event will come).
+                OnPathChanged(path, "new peer via relay");
             }
         }
 

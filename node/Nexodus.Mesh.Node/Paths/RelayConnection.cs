@@ -27,6 +27,10 @@ internal sealed class RelayConnection : IRelayConnection
             },
             logger);
         _client.Connected += settings.OnConnected;
+        if (settings.OnPeerPresent is { } present)
+        {
+            _client.PeerPresent += present;
+        }
     }
 
     public int RegionId { get; }

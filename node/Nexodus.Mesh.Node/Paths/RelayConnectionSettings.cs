@@ -14,4 +14,8 @@ internal sealed record RelayConnectionSettings(
     PrivateKey NodeKey,
     Func<CancellationToken, ValueTask<string>> TokenProvider,
     RelayPacketHandler OnPacket,
-    Action OnConnected);
+    Action OnConnected)
+{
+    /// <summary>The relay says a peer sharing our VPC just connected to it (packets to it are delivered from now on).</summary>
+    public Action<PublicKey>? OnPeerPresent { get; init; }
+}

@@ -133,6 +133,13 @@ internal sealed partial class Device
                         continue;
                     }
 
+                    // Before encryption: a packet the filter refuses never leaves the host.
+                    var firewall = Firewall;
+                    if (firewall is not null && !firewall.AllowOutbound(buffer.AsSpan(offset, length)))
+                    {
+                        continue;
+                    }
+
                     if (peer.TryEncryptForBatch(buffer, offset, length, out var endpoint, out var datagramLength))
                     {
                         outgoing.Buffers[ready] = buffer;

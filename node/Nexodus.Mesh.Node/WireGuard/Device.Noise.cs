@@ -339,6 +339,7 @@ internal sealed partial class Device
                 hs.LocalIndex = 0; // now owned by the keypair
                 hs.Clear();
                 peer.InstallKeypair(keypair);
+                Counters.HandshakesCompleted.Increment();
                 return true;
             }
         }

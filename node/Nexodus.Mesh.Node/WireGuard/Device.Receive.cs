@@ -104,6 +104,13 @@ internal sealed partial class Device
             return;
         }
 
+        // After the allowed-IPs check, so the filter only ever judges sources the peer may use.
+        var firewall = Firewall;
+        if (firewall is not null && !firewall.AllowInbound(body[..length]))
+        {
+            return; // counted (by direction and reason) in the firewall
+        }
+
         Tun.Write(body[..length]);
     }
 

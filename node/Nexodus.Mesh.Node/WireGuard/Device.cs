@@ -22,6 +22,7 @@ internal sealed partial class Device : IAsyncDisposable
     private ushort _listenPort;
     private bool _up;
     private bool _disposed;
+    private Filter.Firewall? _firewall;
 
     public Device(ITunDevice tun, IBind bind, TimeProvider? time = null, ILogger? logger = null, DeviceOptions? options = null)
     {
@@ -57,6 +58,16 @@ internal sealed partial class Device : IAsyncDisposable
 
     /// <summary>Sees every received datagram first (disco, STUN share the socket).</summary>
     public IDatagramInterceptor? Interceptor { get; set; }
+
+    /// <summary>
+    /// Packet filter for decrypted inbound and plaintext outbound packets; null (the default) passes everything,
+    /// as a bare WireGuard interface does.
+    /// </summary>
+    public Filter.Firewall? Firewall
+    {
+        get => Volatile.Read(ref _firewall);
+        set => Volatile.Write(ref _firewall, value);
+    }
 
     public PublicKey? LocalPublicKey => _identity?.PublicKey;
 

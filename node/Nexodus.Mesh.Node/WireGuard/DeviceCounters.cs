@@ -19,6 +19,9 @@ internal sealed class DeviceCounters
     public Counter CookieRepliesAccepted { get; } = new();
     public Counter Intercepted { get; } = new();
 
+    /// <summary>Handshakes that derived a keypair (either role); not a drop, kept here so metrics read one object.</summary>
+    public Counter HandshakesCompleted { get; } = new();
+
     internal sealed class Counter
     {
         private long _value;

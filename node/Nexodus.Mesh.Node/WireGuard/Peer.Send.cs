@@ -233,6 +233,32 @@ internal sealed partial class Peer
         _stagedCount = 0;
     }
 
+    /// <summary>
+    /// The bind says a path to this peer just became usable (relay connected, direct path proven). An initiation sent
+    /// while there was no path was lost, and the retransmit timer would wait out RekeyTimeout (5 s) — the first packet
+    /// of a fresh tunnel then took 5 s instead of one round trip. Resend now if no session is up and one is outstanding.
+    /// </summary>
+    public void PathBecameUsable()
+    {
+        if (!_running)
+        {
+            return;
+        }
+
+        var kp = _current;
+        lock (Sync)
+        {
+            if ((kp is not null && IsUsable(kp)) || Handshake.State != HandshakeState.InitiationCreated)
+            {
+                return;
+            }
+
+            Handshake.LastSentHandshake = DateTimeOffset.MinValue;
+        }
+
+        SendHandshakeInitiation(isRetry: true);
+    }
+
     /// <summary>Sends an initiation unless one went out less than RekeyTimeout ago.</summary>
     public void SendHandshakeInitiation(bool isRetry)
     {

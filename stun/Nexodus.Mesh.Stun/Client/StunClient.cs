@@ -160,11 +160,19 @@ public sealed partial class StunClient
                 }
 
                 var wait = i == options.RequestCount - 1 ? options.InitialRto * options.LastWaitMultiplier : rto;
-                wait = wait < remaining ? wait : remaining;
+                var capped = wait >= remaining;
+                wait = capped ? remaining : wait;
 
                 if (await WaitAsync(pending.Completion.Task, wait, cancellationToken))
                 {
                     return await pending.Completion.Task;
+                }
+
+                if (capped)
+                {
+                    // The wait ran to the total timeout. Timers may fire a hair early, and re-checking the remaining
+                    // time would then send a burst of retransmissions in the last fraction of a millisecond.
+                    break;
                 }
 
                 rto *= 2;

@@ -32,6 +32,8 @@ public sealed class EmbeddedRelayTests
             db.Scope.SetSystem();
             var region = await db.RelayRegions.Include(r => r.Nodes).SingleAsync(r => r.Code == EmbeddedRelay.RegionCode);
             Assert.Equal(relay.RelayUrl.Port, Assert.Single(region.Nodes).RelayPort);
+            // Devices report their home region as 1-65535 (PUT /api/device/status); id 0 made every report a 400.
+            Assert.Equal(EmbeddedRelay.PreferredRegionId, region.Id);
             Assert.Equal(relay.StunEndpoint!.Port, region.Nodes[0].StunPort);
         }
 

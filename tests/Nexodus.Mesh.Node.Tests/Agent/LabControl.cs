@@ -86,6 +86,10 @@ internal sealed partial class LabControl : IAsyncDisposable
         return (vpcId, JsonDocument.Parse(body).RootElement.GetProperty("secret").GetString()!);
     }
 
+    /// <summary>Control's view of a device (GET /api/devices/{id}).</summary>
+    public async Task<JsonElement> GetDeviceAsync(Guid deviceId) =>
+        JsonDocument.Parse(await _http.GetStringAsync($"/api/devices/{deviceId}")).RootElement;
+
     public async Task<HttpStatusCode> DeleteDeviceAsync(Guid deviceId)
     {
         using var res = await _http.DeleteAsync($"/api/devices/{deviceId}");

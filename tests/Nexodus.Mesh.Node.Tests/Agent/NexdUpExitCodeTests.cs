@@ -12,7 +12,7 @@ public sealed class NexdUpExitCodeTests
         try
         {
             // Port 9 on loopback: nothing listens there, so the connection is refused at once.
-            var (code, output) = Shell.Run("dotnet", [BinaryPaths.Nexd, "up", "--control", "http://127.0.0.1:9", "--reg-key", "nrk_x", "--state-dir", state, "--interface", "nxu0"]);
+            var (code, output) = Shell.Run("dotnet", [BinaryPaths.Nexd, "up", "--control", "http://127.0.0.1:9", "--reg-key", "nrk_x", "--state-dir", state, "--interface", "nxu0", "--local-api", "off"]);
             Assert.Equal(4, code);
             Assert.Contains("nexd: error: cannot reach control at http://127.0.0.1:9/", output, StringComparison.Ordinal);
         }
@@ -30,7 +30,7 @@ public sealed class NexdUpExitCodeTests
         {
             File.WriteAllText(Path.Combine(state, "node.key"), "not a key\n");
             File.WriteAllText(Path.Combine(state, "device.json"), "{ broken");
-            var (code, output) = Shell.Run("dotnet", [BinaryPaths.Nexd, "up", "--control", "http://127.0.0.1:9", "--state-dir", state, "--interface", "nxc0"]);
+            var (code, output) = Shell.Run("dotnet", [BinaryPaths.Nexd, "up", "--control", "http://127.0.0.1:9", "--state-dir", state, "--interface", "nxc0", "--local-api", "off"]);
             Assert.Equal(2, code);
             Assert.Contains("nexd: error: state dir: ", output, StringComparison.Ordinal);
             Assert.Contains("node.key", output, StringComparison.Ordinal);

@@ -57,7 +57,8 @@ public sealed class NexdUpLabTests
 
             // SIGTERM: clean exit 0 and the Stopped line.
             a.Signal(15);
-            Assert.Equal(0, await a.WaitForExitAsync(TimeSpan.FromSeconds(20)));
+            var exit = await a.WaitForExitAsync(TimeSpan.FromSeconds(20));
+            Assert.True(exit == 0, $"exit {exit}\n{a.Output}");
             Assert.Contains("nexd: state Stopped", a.StandardOutputLines);
             await a.DisposeAsync();
 
@@ -106,7 +107,7 @@ public sealed class NexdUpLabTests
     private static LabProcess Up(LabHost host, LabControl control, string stateDir, string hostname, string? regKey)
     {
         List<string> argv = ["dotnet", BinaryPaths.Nexd, "up", "--control", control.Url, "--state-dir", stateDir, "--hostname", hostname,
-            "--interface", "nx" + hostname[^1] + "0", "--verbose"];
+            "--interface", "nx" + hostname[^1] + "0", "--local-api", "off", "--verbose"];
         if (regKey is not null)
         {
             argv.AddRange(["--reg-key", regKey]);

@@ -236,6 +236,27 @@ public sealed class DeviceTests
     }
 
     [Fact]
+    public async Task PathBecameUsable_InitiationLostWithoutPath_ResentAtOnceNotAfter5s()
+    {
+        await using var p = new DevicePair();
+        p.Network.CaptureSent = true;
+        p.Network.Filter = (_, _, _) => false; // no path yet: the first initiation is lost
+        p.TunA.SendToTunnel(DevicePair.AtoB("waiting"));
+        DevicePair.WaitUntil(() => p.Network.Sent.Count(s => s.Data[0] == 1) == 1, "first initiation");
+
+        p.Network.Filter = null;
+        p.PeerAtA.PathBecameUsable(); // the clock does not move: only this can resend
+
+        Assert.True(p.TunB.TryReceiveFromTunnel(out _, TimeSpan.FromSeconds(10)), "the staged packet arrived without waiting out the retransmit");
+        Assert.Equal(2, p.Network.Sent.Count(s => s.Data[0] == 1));
+
+        // With a session up, a path event sends nothing.
+        p.PeerAtA.PathBecameUsable();
+        DevicePair.Settle();
+        Assert.Equal(2, p.Network.Sent.Count(s => s.Data[0] == 1));
+    }
+
+    [Fact]
     public async Task NewHandshake_DataSentNoAnswer_ReinitiatesAfter15s()
     {
         await using var p = new DevicePair();
