@@ -3,7 +3,7 @@ using Nexodus.Mesh.Control.Hosting;
 
 // nexodus-control: the control service. Flags map onto configuration keys (see README):
 //   --data-dir DIR  --listen URL  --db sqlite|postgres  --db-connection STRING  --public-url URL  --otlp-endpoint URL
-//   --log-format text|json
+//   --log-format text|json  --max-connections N
 // and, for the one-box setup, the embedded relay and STUN server:
 //   --relay-listen IP:PORT  --stun-listen IP:PORT|off  --relay-host NAME  --relay-tls-cert FILE --relay-tls-key FILE [--relay-tls-pin]
 //   --relay-key-file FILE  --no-embedded-relay
@@ -11,7 +11,7 @@ if (args.Contains("--help") || args.Contains("-h"))
 {
     Console.WriteLine("""
         nexodus-control [--data-dir DIR] [--listen URL] [--db sqlite|postgres] [--db-connection STRING] [--public-url URL] [--otlp-endpoint URL]
-                        [--log-format text|json]
+                        [--log-format text|json] [--max-connections N]
                         [--relay-listen IP:PORT] [--stun-listen IP:PORT|off] [--relay-host NAME] [--relay-tls-cert FILE --relay-tls-key FILE [--relay-tls-pin]]
                         [--relay-key-file FILE] [--no-embedded-relay]
         Configuration also from NEXODUS_CONTROL_CONFIG (JSON file) and environment NEXODUS_Control__<Key>.

@@ -87,7 +87,7 @@ internal static class DevicesApi
                 return ApiResults.Conflict($"hostname '{req.Hostname}' is taken in this VPC");
             }
 
-            await bus.PublishAsync(db, d.VpcId, ct);
+            await bus.PublishDeviceAsync(db, d.VpcId, d.Id, ct);
             return Results.Ok(View(d));
         }).Accepts<UpdateDeviceRequest>("application/json").Produces<DeviceView>();
 
@@ -107,7 +107,7 @@ internal static class DevicesApi
             db.Devices.Remove(d);
             Audit.Record(db, who, time, d.OrganizationId, "device.delete", $"device/{d.Id}", d.Hostname);
             await db.SaveChangesAsync(ct);
-            await bus.PublishAsync(db, d.VpcId, ct);
+            await bus.PublishDeviceAsync(db, d.VpcId, d.Id, ct);
             return Results.NoContent();
         });
 

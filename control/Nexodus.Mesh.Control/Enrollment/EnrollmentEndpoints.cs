@@ -23,7 +23,7 @@ internal static class EnrollmentEndpoints
     public static void MapEnrollment(this IEndpointRouteBuilder app) =>
         app.MapPost("/api/enroll", EnrollAsync).WithTags("Enrollment").Accepts<EnrollRequest>("application/json").Produces<EnrollResponse>(201);
 
-    private static async Task<IResult> EnrollAsync(HttpRequest http, CurrentPrincipal who, ControlDbContext db, ChangeBus bus, TimeProvider time, CancellationToken ct)
+    private static async Task<IResult> EnrollAsync(HttpRequest http, CurrentPrincipal who, ControlDbContext db, ChangeBus bus, AddressCursor addresses, TimeProvider time, CancellationToken ct)
     {
         var (req, error) = await JsonBody.ReadAsync<EnrollRequest>(http);
         if (req is null)
@@ -160,11 +160,11 @@ internal static class EnrollmentEndpoints
                 return ApiResults.Conflict($"hostname '{hostname}' is taken in this VPC; pick another with --hostname");
             }
 
-            var used = (await db.Devices.Where(d => d.VpcId == vpc.Id).Select(d => d.Ipv4).ToListAsync(ct)).ToHashSet();
             IPAddress? address;
             if (requested is not null)
             {
-                if (used.Contains(requested.ToString()))
+                var requestedText = requested.ToString();
+                if (await db.Devices.AnyAsync(d => d.VpcId == vpc.Id && d.Ipv4 == requestedText, ct))
                 {
                     return ApiResults.Conflict($"address {requested} is already assigned in this VPC");
                 }
@@ -173,7 +173,9 @@ internal static class EnrollmentEndpoints
             }
             else
             {
-                address = IpAllocator.NextIpv4(v4, used, random: attempt > 0);
+                // A conflict means the cursor's idea of the VPC is stale (another replica, a requested address):
+                // after the second one, read the addresses in use again.
+                address = await addresses.NextAsync(db, vpc.Id, v4, rescan: attempt >= 2, ct);
                 if (address is null)
                 {
                     return ApiResults.Conflict($"the VPC range {vpc.Ipv4Cidr} is full");
@@ -218,7 +220,7 @@ internal static class EnrollmentEndpoints
                 continue;
             }
 
-            await bus.PublishAsync(db, vpc.Id, ct);
+            await bus.PublishDeviceAsync(db, vpc.Id, device.Id, ct);
             var sealedCredential = SealedBox.Seal(nodeKey, Encoding.UTF8.GetBytes(secret));
             return Results.Created($"/api/devices/{device.Id}", new EnrollResponse
             {

@@ -26,6 +26,7 @@ internal static class ControlApplication
         ["--db-connection"] = "Control:DbConnection",
         ["--public-url"] = "Control:PublicUrl",
         ["--otlp-endpoint"] = "Control:OtlpEndpoint",
+        ["--max-connections"] = "Control:MaxConnections",
         ["--log-format"] = LogFormat.Key,
     };
 
@@ -63,7 +64,7 @@ internal static class ControlApplication
             k.Limits.MaxRequestBodySize = options.MaxRequestBodyBytes;
             k.Limits.MaxRequestHeadersTotalSize = 32 * 1024;
             k.Limits.MaxRequestLineSize = 8 * 1024;
-            k.Limits.MaxConcurrentConnections = 10_000;
+            k.Limits.MaxConcurrentConnections = options.MaxConnections;
             k.Limits.RequestHeadersTimeout = TimeSpan.FromSeconds(15);
             k.Limits.KeepAliveTimeout = TimeSpan.FromMinutes(2);
             k.Limits.MinRequestBodyDataRate = new MinDataRate(240, TimeSpan.FromSeconds(5));
@@ -111,25 +112,27 @@ internal static class ControlApplication
             new System.Text.Json.Serialization.JsonStringEnumConverter(System.Text.Json.JsonNamingPolicy.CamelCase)));
         services.AddOpenApi();
         services.AddSingleton<ChangeBus>();
+        services.AddSingleton<Ipam.AddressCursor>();
         services.AddSingleton<RelayTokenIssuer>();
         services.AddSingleton<Presence>();
         services.AddSingleton<NetmapHub>();
         services.AddHostedService(sp => sp.GetRequiredService<NetmapHub>());
         services.AddHostedService<PostgresChangeListener>();
         services.AddHealthChecks().AddCheck<DatabaseHealthCheck>("database", tags: ["ready"]);
-        var tracing = services.AddOpenTelemetry().WithTracing(t =>
+        if (options.OtlpEndpoint is not null)
         {
-            t.AddSource("Nexodus.Mesh.Control").AddAspNetCoreInstrumentation();
-            if (options.OtlpEndpoint is not null)
-            {
-                t.AddOtlpExporter(o => o.Endpoint = new Uri(options.OtlpEndpoint));
-            }
-        });
-        _ = tracing;
+            // Only with an exporter: without one every request (a netmap stream lives for days) would carry a recorded
+            // activity nobody reads.
+            services.AddOpenTelemetry().WithTracing(t => t
+                .AddSource("Nexodus.Mesh.Control")
+                .AddAspNetCoreInstrumentation()
+                .AddOtlpExporter(o => o.Endpoint = new Uri(options.OtlpEndpoint)));
+        }
     }
 
     private static void Configure(WebApplication app)
     {
+        app.UseNetmapStreams();
         app.UseExceptionHandler(new ExceptionHandlerOptions
         {
             // Never leak internals: unexpected failures become a bare 500 ProblemDetails with a trace id.

@@ -46,6 +46,12 @@ internal sealed class ControlOptions
 
     public long MaxRequestBodyBytes { get; set; } = 1024 * 1024;
 
+    /// <summary>
+    /// Kestrel's limit of open connections. Every streaming device holds one, so this bounds the devices one replica
+    /// serves; the process also needs a file descriptor per connection (the runtime raises the soft limit to the hard one).
+    /// </summary>
+    public long MaxConnections { get; set; } = 10_000;
+
     public List<ExternalIssuerOptions> ExternalIssuers { get; set; } = [];
 
     /// <summary>OTLP endpoint for traces; tracing export is off when unset.</summary>
@@ -71,6 +77,11 @@ internal sealed class ControlOptions
         if (RelayTokenLifetime < TimeSpan.FromSeconds(10))
         {
             yield return "Control:RelayTokenLifetime must be at least 10 seconds";
+        }
+
+        if (MaxConnections is < 1 or > 1_000_000)
+        {
+            yield return $"Control:MaxConnections must be between 1 and 1000000, got {MaxConnections}";
         }
 
         if (HeartbeatInterval <= TimeSpan.Zero)

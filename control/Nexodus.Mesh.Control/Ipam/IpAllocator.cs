@@ -67,6 +67,8 @@ internal static class IpAllocator
         return null;
     }
 
+    public static IPAddress HostAddress(IPNetwork v4, long host) => FromBig(ToBig(v4.BaseAddress) + host, AddressFamily.InterNetwork);
+
     public static IPAddress Ipv6ForHost(IPNetwork v6, BigInteger host) => FromBig(ToBig(v6.BaseAddress) + host, AddressFamily.InterNetworkV6);
 
     private static BigInteger ToBig(IPAddress a) => new(a.GetAddressBytes(), isUnsigned: true, isBigEndian: true);

@@ -1,5 +1,5 @@
+using System.Buffers;
 using System.Net;
-using System.Text.Json;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 using Nexodus.Mesh.Control.Api;
@@ -86,15 +86,13 @@ internal static class DeviceEndpoints
         d.NatFiltering = req.NatFiltering;
         d.LastSeen = time.GetUtcNow();
         await db.SaveChangesAsync(ct);
-        await bus.PublishAsync(db, d.VpcId, ct);
+        await bus.PublishDeviceAsync(db, d.VpcId, d.Id, ct);
         return Results.NoContent();
     }
 
-    private static async Task StreamAsync(
-        HttpContext ctx, long? revision, CurrentPrincipal who, NetmapHub hub, Presence presence, IOptions<ControlOptions> options, TimeProvider time)
+    private static async Task StreamAsync(HttpContext ctx, long? revision, CurrentPrincipal who, NetmapHub hub)
     {
-        var ct = ctx.RequestAborted;
-        var stream = await hub.OpenAsync(who.DeviceId!.Value, who.DeviceVpcId!.Value, revision, ct);
+        var stream = await hub.OpenAsync(who.DeviceId!.Value, who.DeviceVpcId!.Value, revision, ctx.RequestAborted);
         if (stream is null)
         {
             await ApiResults.NotFound("device").ExecuteAsync(ctx);
@@ -104,34 +102,40 @@ internal static class DeviceEndpoints
         ctx.Response.ContentType = "application/x-ndjson";
         ctx.Response.Headers.CacheControl = "no-store";
         ctx.Response.Headers["X-Accel-Buffering"] = "no";
-        await presence.OnlineAsync(stream, ct);
+        // Authenticated and registered: the stream itself runs once the middleware pipeline has unwound (see
+        // NetmapStreamMiddleware), so it does not keep the pipeline's per-request state alive for days.
+        ctx.Features.Set(new NetmapHandoff(stream));
+    }
+
+    /// <summary>Writes the stream's queued lines until the client goes away or the hub ends the stream.</summary>
+    public static async Task RunStreamAsync(HttpContext ctx, DeviceStream stream, NetmapHub hub, Presence presence)
+    {
+        var ct = ctx.RequestAborted;
         try
         {
+            await presence.OnlineAsync(stream, ct);
+            // Lines are written straight into the response pipe and flushed once per batch; nothing is held per
+            // stream while it waits (heartbeats come from the hub's one ticker, not a timer per stream).
+            var body = ctx.Response.BodyWriter;
             var reader = stream.Outbox.Reader;
-            var heartbeat = options.Value.HeartbeatInterval;
-            while (!ct.IsCancellationRequested)
+            while (await reader.WaitToReadAsync(ct))
             {
-                using var wait = CancellationTokenSource.CreateLinkedTokenSource(ct);
-                wait.CancelAfter(heartbeat);
-                bool more;
-                try
+                while (reader.TryRead(out var line))
                 {
-                    more = await reader.WaitToReadAsync(wait.Token);
-                }
-                catch (OperationCanceledException) when (!ct.IsCancellationRequested)
-                {
-                    await WriteAsync(ctx, new NetmapMessage { Type = NetmapMessageTypes.Heartbeat, Revision = stream.Revision }, ct);
-                    continue;
+                    if (line.Full is { } full)
+                    {
+                        await NetmapLines.WriteFullAsync(body, full, ct);
+                    }
+                    else
+                    {
+                        body.Write(line.Bytes);
+                    }
                 }
 
-                if (!more)
+                var flushed = await body.FlushAsync(ct);
+                if (flushed.IsCompleted || flushed.IsCanceled)
                 {
                     break;
-                }
-
-                while (reader.TryRead(out var message))
-                {
-                    await WriteAsync(ctx, message, ct);
                 }
             }
         }
@@ -147,12 +151,5 @@ internal static class DeviceEndpoints
             hub.Close(stream);
             presence.Offline(stream);
         }
-    }
-
-    private static async Task WriteAsync(HttpContext ctx, NetmapMessage message, CancellationToken ct)
-    {
-        await JsonSerializer.SerializeAsync(ctx.Response.Body, message, ContractsJsonContext.Default.NetmapMessage, ct);
-        await ctx.Response.Body.WriteAsync("\n"u8.ToArray(), ct);
-        await ctx.Response.Body.FlushAsync(ct);
     }
 }

@@ -3,7 +3,10 @@ using Nexodus.Mesh.Core.Contracts;
 
 namespace Nexodus.Mesh.Control.Netmap;
 
-/// <summary>One open netmap stream: the last view sent and the queue of lines still to write.</summary>
+/// <summary>
+/// One open netmap stream. Deliberately small: which generation of its VPC the client will hold once it has read
+/// everything queued, its revision and relay token, and the queue of lines still to write — no map of its own, no timer.
+/// </summary>
 internal sealed class DeviceStream(Guid deviceId, Guid vpcId, string nodeKey)
 {
     public Guid Id { get; } = Guid.NewGuid();
@@ -16,10 +19,42 @@ internal sealed class DeviceStream(Guid deviceId, Guid vpcId, string nodeKey)
 
     public Lock Gate { get; } = new();
 
-    /// <summary>The view the client holds once it has read everything queued.</summary>
-    public Core.Contracts.Netmap? Current { get; set; }
+    /// <summary>The generation whose view (plus <see cref="Admission"/>) the client holds once it has read everything queued.</summary>
+    public VpcGeneration? Generation { get; set; }
 
     public long Revision { get; set; }
 
-    public Channel<NetmapMessage> Outbox { get; } = Channel.CreateUnbounded<NetmapMessage>(new UnboundedChannelOptions { SingleReader = true });
+    public RelayAdmission Admission { get; set; } = new();
+
+    /// <summary>Stopwatch timestamp of the last line queued; idle streams get heartbeats.</summary>
+    public long LastQueued { get; set; }
+
+    public bool Ended { get; set; }
+
+    public Channel<OutgoingLine> Outbox { get; } = Channel.CreateUnbounded<OutgoingLine>(new UnboundedChannelOptions { SingleReader = true });
+
+    /// <summary>Queues a line; caller holds <see cref="Gate"/>.</summary>
+    public void Queue(OutgoingLine line)
+    {
+        if (!Ended)
+        {
+            Outbox.Writer.TryWrite(line);
+            LastQueued = System.Diagnostics.Stopwatch.GetTimestamp();
+        }
+    }
+
+    /// <summary>Queues a last line and ends the stream; caller holds <see cref="Gate"/>.</summary>
+    public void End(byte[]? last)
+    {
+        if (!Ended)
+        {
+            if (last is not null)
+            {
+                Outbox.Writer.TryWrite(new OutgoingLine(last, null));
+            }
+
+            Ended = true;
+            Outbox.Writer.TryComplete();
+        }
+    }
 }

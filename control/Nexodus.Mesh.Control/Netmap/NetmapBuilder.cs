@@ -1,17 +1,19 @@
 using Microsoft.EntityFrameworkCore;
-using Nexodus.Mesh.Control.Api;
-using Nexodus.Mesh.Control.Policy;
 using Nexodus.Mesh.Control.Storage;
 using Nexodus.Mesh.Core.Contracts;
 
 namespace Nexodus.Mesh.Control.Netmap;
 
-/// <summary>Reads a VPC and computes per-device views: peers, relay map, DNS and the packet filter.</summary>
+/// <summary>Reads a VPC into a <see cref="VpcGeneration"/>: whole, or only the rows of devices known to have changed.</summary>
 internal static class NetmapBuilder
 {
-    /// <summary>Null when the VPC no longer exists. Must run with a system-scoped context.</summary>
-    public static async Task<VpcSnapshot?> LoadAsync(ControlDbContext db, Guid vpcId, CancellationToken ct)
+    /// <summary>
+    /// Reads the whole VPC; null when it no longer exists. Entries of devices whose rows did not change are taken over
+    /// from <paramref name="previous"/>. Must run with a system-scoped context.
+    /// </summary>
+    public static async Task<VpcGeneration?> LoadAsync(ControlDbContext db, Guid vpcId, VpcGeneration? previous, CancellationToken ct)
     {
+        // The revision is read first: the rows read after it are at least that new.
         var revision = await ChangeBus.CurrentRevisionAsync(db, ct);
         var vpc = await db.Vpcs.AsNoTracking().FirstOrDefaultAsync(v => v.Id == vpcId, ct);
         if (vpc is null)
@@ -23,90 +25,72 @@ internal static class NetmapBuilder
         var groups = await db.SecurityGroups.AsNoTracking().Where(s => s.VpcId == vpcId).ToListAsync(ct);
         var regions = await db.RelayRegions.AsNoTracking().Include(r => r.Nodes)
             .Where(r => r.OrganizationId == null || r.OrganizationId == vpc.OrganizationId).OrderBy(r => r.Id).ToListAsync(ct);
-        var relayMap = new RelayMap
+        var peers = new Dictionary<Guid, PeerEntry>(devices.Count);
+        foreach (var d in devices)
         {
-            Regions = [.. regions.Select(r => new RelayRegionInfo
+            peers[d.Id] = previous is not null && previous.Peers.TryGetValue(d.Id, out var old) ? old.With(d) : PeerEntry.From(d);
+        }
+
+        return VpcGeneration.Create(revision, vpc, groups, RelayMapOf(regions), peers, previous);
+    }
+
+    /// <summary>
+    /// Re-reads only <paramref name="deviceIds"/> on top of <paramref name="previous"/> (a device not found left the
+    /// VPC). The VPC row, groups and relay map are taken over: changes to those are announced VPC-wide and take
+    /// <see cref="LoadAsync"/>. Returns <paramref name="previous"/> itself when nothing changed.
+    /// </summary>
+    public static async Task<VpcGeneration> LoadDevicesAsync(ControlDbContext db, VpcGeneration previous, IReadOnlyCollection<Guid> deviceIds, CancellationToken ct)
+    {
+        if (deviceIds.Count == 0)
+        {
+            return previous;
+        }
+
+        var revision = await ChangeBus.CurrentRevisionAsync(db, ct);
+        var vpcId = previous.Vpc.Id;
+        var ids = deviceIds.ToList();
+        var rows = await db.Devices.AsNoTracking().Where(d => d.VpcId == vpcId && ids.Contains(d.Id)).ToListAsync(ct);
+        var peers = new Dictionary<Guid, PeerEntry>(previous.Peers);
+        foreach (var id in ids)
+        {
+            peers.Remove(id);
+        }
+
+        foreach (var d in rows)
+        {
+            peers[d.Id] = previous.Peers.TryGetValue(d.Id, out var old) ? old.With(d) : PeerEntry.From(d);
+        }
+
+        var changed = false;
+        foreach (var id in ids)
+        {
+            changed |= !ReferenceEquals(previous.Peers.GetValueOrDefault(id), peers.GetValueOrDefault(id));
+        }
+
+        return changed
+            ? VpcGeneration.Create(Math.Max(revision, previous.Revision), previous.Vpc, previous.Groups, previous.RelayMap, peers, previous)
+            : previous;
+    }
+
+    private static RelayMap RelayMapOf(List<RelayRegion> regions) => new()
+    {
+        Regions = [.. regions.Select(r => new RelayRegionInfo
+        {
+            RegionId = r.Id,
+            Code = r.Code,
+            Name = r.Name,
+            OrganizationOperated = r.OrganizationId is not null,
+            Nodes = [.. r.Nodes.OrderBy(n => n.Name).Select(n => new RelayNodeInfo
             {
-                RegionId = r.Id,
-                Code = r.Code,
-                Name = r.Name,
-                OrganizationOperated = r.OrganizationId is not null,
-                Nodes = [.. r.Nodes.OrderBy(n => n.Name).Select(n => new RelayNodeInfo
-                {
-                    Name = n.Name,
-                    HostName = n.HostName,
-                    Ipv4 = n.Ipv4,
-                    Ipv6 = n.Ipv6,
-                    RelayPort = n.RelayPort,
-                    StunPort = n.StunPort,
-                    PublicKey = n.PublicKey,
-                    CertificateSha256 = n.CertificateSha256,
-                })],
+                Name = n.Name,
+                HostName = n.HostName,
+                Ipv4 = n.Ipv4,
+                Ipv6 = n.Ipv6,
+                RelayPort = n.RelayPort,
+                StunPort = n.StunPort,
+                PublicKey = n.PublicKey,
+                CertificateSha256 = n.CertificateSha256,
             })],
-        };
-        return new VpcSnapshot(vpc, devices, groups, relayMap, revision);
-    }
-
-    /// <summary>The view of one device, without its relay admission token; null when the device is gone.</summary>
-    public static Core.Contracts.Netmap? ViewFor(VpcSnapshot s, Guid deviceId)
-    {
-        var self = s.Devices.FirstOrDefault(d => d.Id == deviceId);
-        if (self is null)
-        {
-            return null;
-        }
-
-        return new Core.Contracts.Netmap
-        {
-            Self = Peer(self),
-            VpcId = s.Vpc.Id,
-            Ipv4Cidr = s.Vpc.Ipv4Cidr,
-            Ipv6Cidr = s.Vpc.Ipv6Cidr,
-            Peers = [.. s.Devices.Where(d => d.Id != deviceId).Select(Peer)],
-            RelayMap = s.RelayMap,
-            Dns = new DnsConfig { Domain = s.Vpc.DnsDomain, SearchDomains = [s.Vpc.DnsDomain] },
-            PacketFilter = Compile(s, self),
-        };
-    }
-
-    private static PeerInfo Peer(Device d) => new()
-    {
-        DeviceId = d.Id,
-        NodeKey = d.NodeKey,
-        DiscoKey = d.DiscoKey,
-        Hostname = d.Hostname,
-        Os = d.Os,
-        Addresses = [d.Ipv4, d.Ipv6],
-        Endpoints = d.Endpoints,
-        HomeRelay = d.HomeRelay,
-        NatMapping = d.NatMapping,
-        NatFiltering = d.NatFiltering,
-        Online = d.Online,
+        })],
     };
-
-    /// <summary>Security group rules with group references expanded to the members' tunnel addresses.</summary>
-    public static PacketFilter Compile(VpcSnapshot s, Device self)
-    {
-        var defaultGroup = s.Groups.FirstOrDefault(g => g.Name == SecurityGroupsApi.DefaultName);
-        var group = s.Groups.FirstOrDefault(g => g.Id == self.SecurityGroupId) ?? defaultGroup;
-        if (group is null)
-        {
-            return new PacketFilter();
-        }
-
-        IEnumerable<string> Members(Guid groupId) =>
-            s.Devices.Where(d => d.SecurityGroupId == groupId || (d.SecurityGroupId is null && groupId == defaultGroup?.Id))
-                .SelectMany(d => new[] { d.Ipv4 + "/32", d.Ipv6 + "/128" });
-
-        List<FilterRule> Rules(List<SecurityRule> rules) =>
-            [.. rules.Select(r => new FilterRule
-            {
-                Protocol = r.Protocol,
-                FromPort = r.FromPort,
-                ToPort = r.ToPort,
-                Prefixes = [.. r.Cidrs.Concat(r.SecurityGroupIds.SelectMany(Members)).Distinct().Order(StringComparer.Ordinal)],
-            })];
-
-        return new PacketFilter { Inbound = Rules(group.InboundRules), Outbound = Rules(group.OutboundRules) };
-    }
 }

@@ -64,7 +64,7 @@ internal sealed partial class PostgresChangeListener(ChangeBus bus, IOptions<Con
             var n = JsonSerializer.Deserialize<ChangeBus.Notification>(payload);
             if (n is not null && n.Origin != bus.ProcessId)
             {
-                bus.Raise(new ChangeSignal(n.VpcIds ?? [], n.All));
+                bus.Raise(new ChangeSignal(n.VpcIds ?? [], n.All, n.VpcIds is { Count: 1 } ? n.DeviceIds : null));
             }
         }
         catch (JsonException)

@@ -19,7 +19,7 @@ internal sealed partial class Presence(IServiceScopeFactory scopes, ChangeBus bu
         var now = time.GetUtcNow();
         await db.Devices.Where(d => d.Id == stream.DeviceId)
             .ExecuteUpdateAsync(s => s.SetProperty(d => d.Online, true).SetProperty(d => d.LastSeen, now).SetProperty(d => d.StreamSession, stream.Id), ct);
-        await bus.PublishAsync(db, stream.VpcId, ct);
+        await bus.PublishDeviceAsync(db, stream.VpcId, stream.DeviceId, ct);
     }
 
     public void Offline(DeviceStream stream) => _ = OfflineAfterGraceAsync(stream);
@@ -37,7 +37,7 @@ internal sealed partial class Presence(IServiceScopeFactory scopes, ChangeBus bu
                 .ExecuteUpdateAsync(s => s.SetProperty(d => d.Online, false).SetProperty(d => d.LastSeen, now).SetProperty(d => d.StreamSession, (Guid?)null));
             if (changed > 0)
             {
-                await bus.PublishAsync(db, stream.VpcId, CancellationToken.None);
+                await bus.PublishDeviceAsync(db, stream.VpcId, stream.DeviceId, CancellationToken.None);
             }
         }
         catch (Exception ex)

@@ -1,0 +1,45 @@
+using Microsoft.AspNetCore.Http.Features;
+
+namespace Nexodus.Mesh.Control.Netmap;
+
+/// <summary>
+/// Outermost middleware: when the netmap endpoint handed its request over (<see cref="NetmapHandoff"/>), runs the
+/// stream after the rest of the pipeline has returned. A stream lives for days; inside the pipeline every middleware's
+/// suspended state, the authentication handlers and the request's service scope (database context included) would
+/// live as long — measured at ~24 KiB per idle stream. Here the stream holds only Kestrel's connection and its own state.
+/// </summary>
+internal static class NetmapStreamMiddleware
+{
+    public static IApplicationBuilder UseNetmapStreams(this IApplicationBuilder app)
+    {
+        var hub = app.ApplicationServices.GetRequiredService<NetmapHub>();
+        var presence = app.ApplicationServices.GetRequiredService<Presence>();
+        return app.Use(async (ctx, next) =>
+        {
+            try
+            {
+                await next(ctx);
+            }
+            catch when (ctx.Features.Get<NetmapHandoff>() is { } failed)
+            {
+                // Registered with the hub but never to be written: unregister before the error propagates.
+                hub.Close(failed.Stream);
+                throw;
+            }
+
+            if (ctx.Features.Get<NetmapHandoff>() is not { } handoff)
+            {
+                return;
+            }
+
+            ctx.Features.Set<NetmapHandoff?>(null);
+            // Release the request's scope now rather than when the stream ends; nothing below resolves request services.
+            if (ctx.Features.Get<IServiceProvidersFeature>() is IAsyncDisposable requestServices)
+            {
+                await requestServices.DisposeAsync();
+            }
+
+            await DeviceEndpoints.RunStreamAsync(ctx, handoff.Stream, hub, presence);
+        });
+    }
+}
