@@ -1,4 +1,5 @@
 using System.Net;
+using System.Net.NetworkInformation;
 using System.Net.Sockets;
 using Microsoft.Extensions.Logging;
 using Nexodus.Mesh.Core.Contracts;
@@ -51,6 +52,8 @@ internal sealed partial class NodeAgent
         }, _loggers.CreateLogger("nexd.paths"));
         _paths.PathChanged += OnPathChanged;
         _paths.RelayConnected += OnRelayConnected;
+        _networkSettle = _time.CreateTimer(_ => OnNetworkSettled(), null, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
+        NetworkChange.NetworkAddressChanged += OnNetworkAddressChanged;
         _paths.LocalReachabilityChanged += OnReachabilityChanged;
         _device = new Device(_tun, _paths, _time, _loggers.CreateLogger("nexd.wireguard")) { Firewall = _firewall };
         _device.SetPrivateKey(_nodeKey);
@@ -186,6 +189,25 @@ internal sealed partial class NodeAgent
         }
 
         Print(line);
+    }
+
+    private void OnNetworkAddressChanged(object? sender, EventArgs e)
+    {
+        // Address and link events come in bursts (our own TUN address among them): act once, after the burst.
+        _networkSettle?.Change(NetworkSettleTime, Timeout.InfiniteTimeSpan);
+    }
+
+    private void OnNetworkSettled()
+    {
+        try
+        {
+            _logger.LogInformation("network changed: rediscovering endpoints and re-probing peers");
+            _paths?.NetworkChanged();
+        }
+        catch (ObjectDisposedException)
+        {
+            // Shutting down.
+        }
     }
 
     private void OnReachabilityChanged(LocalReachability reachability)

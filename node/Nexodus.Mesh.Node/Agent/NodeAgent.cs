@@ -1,4 +1,5 @@
 using System.Net;
+using System.Net.NetworkInformation;
 using System.Text;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -44,6 +45,10 @@ internal sealed partial class NodeAgent : IAsyncDisposable, ILocalApiSource, IAg
     private PacketFilter _filter = new();
     private LocalReachability? _lastReported;
     private ITimer? _relayWait;
+    private ITimer? _networkSettle;
+
+    /// <summary>Quiet time after the last address/link event before endpoints are rediscovered.</summary>
+    private static readonly TimeSpan NetworkSettleTime = TimeSpan.FromMilliseconds(500);
 
     /// <summary>How long the first Running waits for the home relay session.</summary>
     private static readonly TimeSpan HomeRelayWait = TimeSpan.FromSeconds(5);
@@ -222,6 +227,8 @@ internal sealed partial class NodeAgent : IAsyncDisposable, ILocalApiSource, IAg
     public async ValueTask DisposeAsync()
     {
         _relayWait?.Dispose();
+        NetworkChange.NetworkAddressChanged -= OnNetworkAddressChanged;
+        _networkSettle?.Dispose();
         if (_localApi is not null)
         {
             await _localApi.DisposeAsync();
