@@ -1,4 +1,4 @@
-using System.Net;
+using Nexodus.Mesh.TestDoubles.Control;
 
 namespace Nexodus.Mesh.Node.Tests.Agent;
 
@@ -13,7 +13,7 @@ internal sealed partial class LabControl
         var page = await _http.GetStringAsync("/connect/verify?user_code=" + Uri.EscapeDataString(userCode));
         using var form = new FormUrlEncodedContent(new Dictionary<string, string>
         {
-            ["__RequestVerificationToken"] = WebUtility.HtmlDecode(AntiforgeryRegex().Match(page).Groups[1].Value),
+            ["__RequestVerificationToken"] = ControlAdminSession.AntiforgeryToken(page),
             ["user_code"] = userCode,
             ["decision"] = approve ? "approve" : "deny",
         });

@@ -1,12 +1,9 @@
 using System.Net;
 using System.Net.Http.Json;
 using System.Net.Sockets;
-using System.Security.Cryptography;
-using System.Text;
 using System.Text.Json;
-using System.Text.RegularExpressions;
-using System.Web;
 using Nexodus.Mesh.Netsim;
+using Nexodus.Mesh.TestDoubles.Control;
 
 namespace Nexodus.Mesh.Node.Tests.Agent;
 
@@ -96,46 +93,7 @@ internal sealed partial class LabControl : IAsyncDisposable
         return res.StatusCode;
     }
 
-    private async Task LoginAsync()
-    {
-        var page = await _http.GetStringAsync("/account/login");
-        var antiforgery = WebUtility.HtmlDecode(AntiforgeryRegex().Match(page).Groups[1].Value);
-        using (var form = new FormUrlEncodedContent(new Dictionary<string, string>
-        {
-            ["__RequestVerificationToken"] = antiforgery,
-            ["username"] = "admin",
-            ["password"] = AdminPassword,
-            ["returnUrl"] = "/account/done",
-        }))
-        using (var res = await _http.PostAsync("/account/login", form))
-        {
-            Assert.Equal(HttpStatusCode.Redirect, res.StatusCode);
-        }
-
-        var verifier = Base64Url(RandomNumberGenerator.GetBytes(32));
-        var challenge = Base64Url(SHA256.HashData(Encoding.ASCII.GetBytes(verifier)));
-        var authorize = "/connect/authorize?client_id=nexctl&response_type=code&redirect_uri=" + Uri.EscapeDataString("http://127.0.0.1/callback")
-            + "&scope=" + Uri.EscapeDataString("openid api offline_access") + "&code_challenge=" + challenge + "&code_challenge_method=S256&state=s";
-        using var redirect = await _http.GetAsync(authorize);
-        var code = HttpUtility.ParseQueryString(redirect.Headers.Location!.Query)["code"]!;
-        using var tokenForm = new FormUrlEncodedContent(new Dictionary<string, string>
-        {
-            ["grant_type"] = "authorization_code",
-            ["code"] = code,
-            ["redirect_uri"] = "http://127.0.0.1/callback",
-            ["client_id"] = "nexctl",
-            ["code_verifier"] = verifier,
-        });
-        using var token = await _http.PostAsync("/connect/token", tokenForm);
-        var text = await token.Content.ReadAsStringAsync();
-        Assert.True(token.IsSuccessStatusCode, text);
-        _http.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", JsonDocument.Parse(text).RootElement.GetProperty("access_token").GetString());
-    }
-
-    private static string Base64Url(byte[] b) => Convert.ToBase64String(b).TrimEnd('=').Replace('+', '-').Replace('/', '_');
-
-    [GeneratedRegex("name=\"__RequestVerificationToken\"[^>]*value=\"([^\"]+)\"")]
-    private static partial Regex AntiforgeryRegex();
+    private Task LoginAsync() => ControlAdminSession.SignInAsync(_http, AdminPassword);
 
     public async ValueTask DisposeAsync()
     {
