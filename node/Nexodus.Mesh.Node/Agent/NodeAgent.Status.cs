@@ -20,6 +20,8 @@ internal sealed partial class NodeAgent
 
     PathManager? IAgentMetricsSource.Paths => _paths;
 
+    Filter.FilterCounters IAgentMetricsSource.FilterCounters => _firewall.Counters;
+
     /// <summary>Starts the local API and metrics listeners asked for; started before enrollment so Registering is observable.</summary>
     private async Task StartServingAsync(CancellationToken cancel)
     {

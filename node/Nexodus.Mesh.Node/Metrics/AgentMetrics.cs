@@ -16,7 +16,6 @@ internal sealed class AgentMetrics
     private static readonly string[] PathLabels = ["direct", "relay", "none"];
 
     private readonly IAgentMetricsSource _source;
-    private readonly FilterDropCounters _filter;
     private readonly Gauge _state;
     private readonly Gauge _controlConnected;
     private readonly Gauge _peers;
@@ -33,10 +32,9 @@ internal sealed class AgentMetrics
     private long _retiredRx;
     private long _retiredTx;
 
-    public AgentMetrics(IAgentMetricsSource source, FilterDropCounters? filter = null)
+    public AgentMetrics(IAgentMetricsSource source)
     {
         _source = source;
-        _filter = filter ?? FilterDropCounters.Shared;
         Registry = Prometheus.Metrics.NewCustomRegistry();
         var factory = Prometheus.Metrics.WithCustomRegistry(Registry);
         _state = factory.CreateGauge("nexd_state", "1 for the agent's current state, 0 for the others.", "state");
@@ -77,10 +75,9 @@ internal sealed class AgentMetrics
             }
 
             _controlConnected.Set(_source.ControlConnected ? 1 : 0);
-            // The engine's firewall (one per agent, rules swapped inside it) plus the hook for any other filter stage.
-            var firewall = _source.Device?.Firewall?.Counters;
-            var inbound = _filter.Inbound + (firewall?.Inbound.Total ?? 0);
-            var outbound = _filter.Outbound + (firewall?.Outbound.Total ?? 0);
+            var filter = _source.FilterCounters;
+            var inbound = filter.Inbound.Total;
+            var outbound = filter.Outbound.Total;
             _filterDrops.WithLabels("inbound").IncTo(inbound);
             _filterDrops.WithLabels("outbound").IncTo(outbound);
             _drops.WithLabels("filter_inbound").IncTo(inbound);

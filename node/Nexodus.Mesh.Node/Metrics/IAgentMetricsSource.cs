@@ -1,4 +1,5 @@
 using Nexodus.Mesh.Node.Agent;
+using Nexodus.Mesh.Node.Filter;
 using Nexodus.Mesh.Node.Paths;
 using Nexodus.Mesh.Node.WireGuard;
 
@@ -16,4 +17,7 @@ internal interface IAgentMetricsSource
 
     /// <summary>Null until the interface is up.</summary>
     PathManager? Paths { get; }
+
+    /// <summary>The packet filter's drop counters (one firewall per agent; rules are swapped inside it).</summary>
+    FilterCounters FilterCounters { get; }
 }

@@ -1,5 +1,6 @@
 using System.Net;
 using Nexodus.Mesh.Node.Agent;
+using Nexodus.Mesh.Node.Filter;
 using Nexodus.Mesh.Node.Metrics;
 using Nexodus.Mesh.Node.Paths;
 using Nexodus.Mesh.Node.WireGuard;
@@ -13,8 +14,7 @@ public sealed class MetricsServerTests
     public async Task Scrape_StateAndFilterDrops_ReflectSourcesAtScrapeTime()
     {
         var source = new Source { State = AgentState.Connecting };
-        var filter = new FilterDropCounters();
-        await using var server = await MetricsServer.StartAsync(new IPEndPoint(IPAddress.Loopback, 0), new AgentMetrics(source, filter));
+        await using var server = await MetricsServer.StartAsync(new IPEndPoint(IPAddress.Loopback, 0), new AgentMetrics(source));
         Assert.NotEqual(0, server.Endpoint.Port);
         using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{server.Endpoint.Port}") };
 
@@ -30,8 +30,10 @@ public sealed class MetricsServerTests
 
         source.State = AgentState.Running;
         source.ControlConnected = true;
-        filter.Drop(FilterDropDirection.Inbound, 3);
-        filter.Drop(FilterDropDirection.Outbound);
+        source.FilterCounters.Inbound.Increment(FilterDropReason.NotAllowed);
+        source.FilterCounters.Inbound.Increment(FilterDropReason.NotAllowed);
+        source.FilterCounters.Inbound.Increment(FilterDropReason.Malformed);
+        source.FilterCounters.Outbound.Increment(FilterDropReason.TableFull);
         text = await http.GetStringAsync("/metrics");
         Assert.Contains("nexd_state{state=\"Running\"} 1", text, StringComparison.Ordinal);
         Assert.Contains("nexd_state{state=\"Connecting\"} 0", text, StringComparison.Ordinal);
@@ -67,8 +69,8 @@ public sealed class MetricsServerTests
     [Fact]
     public async Task Start_PortTaken_FailsNamingTheAddress()
     {
-        await using var first = await MetricsServer.StartAsync(new IPEndPoint(IPAddress.Loopback, 0), new AgentMetrics(new Source(), new FilterDropCounters()));
-        var e = await Assert.ThrowsAsync<IOException>(() => MetricsServer.StartAsync(first.Endpoint, new AgentMetrics(new Source(), new FilterDropCounters())));
+        await using var first = await MetricsServer.StartAsync(new IPEndPoint(IPAddress.Loopback, 0), new AgentMetrics(new Source()));
+        var e = await Assert.ThrowsAsync<IOException>(() => MetricsServer.StartAsync(first.Endpoint, new AgentMetrics(new Source())));
         Assert.Contains(first.Endpoint.ToString(), e.Message, StringComparison.Ordinal);
     }
 
@@ -81,5 +83,7 @@ public sealed class MetricsServerTests
         public Device? Device => null;
 
         public PathManager? Paths => null;
+
+        public FilterCounters FilterCounters { get; } = new();
     }
 }
