@@ -94,7 +94,10 @@ public sealed class LabProcess : IAsyncDisposable
         }
     }
 
-    /// <summary>Everything printed so far on both streams, for diagnostics in assertion messages.</summary>
+    /// <summary>
+    /// Everything printed so far on both streams, for diagnostics in assertion messages. Standard error comes first:
+    /// it is where a crash (an unhandled exception, an abort) is told, and reports cut long messages at the end.
+    /// </summary>
     public string Output
     {
         get
@@ -102,14 +105,14 @@ public sealed class LabProcess : IAsyncDisposable
             lock (_gate)
             {
                 var sb = new StringBuilder();
-                foreach (var l in _stdout)
-                {
-                    sb.Append(l).Append('\n');
-                }
-
                 foreach (var l in _stderr)
                 {
                     sb.Append("[stderr] ").Append(l).Append('\n');
+                }
+
+                foreach (var l in _stdout)
+                {
+                    sb.Append(l).Append('\n');
                 }
 
                 return sb.ToString();

@@ -194,7 +194,16 @@ internal sealed partial class NodeAgent
     private void OnNetworkAddressChanged(object? sender, EventArgs e)
     {
         // Address and link events come in bursts (our own TUN address among them): act once, after the burst.
-        _networkSettle?.Change(NetworkSettleTime, Timeout.InfiniteTimeSpan);
+        // This runs on the runtime's network-change thread, where an exception ends the process: an event already
+        // being raised when DisposeAsync unsubscribes finds the timer disposed.
+        try
+        {
+            _networkSettle?.Change(NetworkSettleTime, Timeout.InfiniteTimeSpan);
+        }
+        catch (ObjectDisposedException)
+        {
+            // Shutting down.
+        }
     }
 
     private void OnNetworkSettled()
