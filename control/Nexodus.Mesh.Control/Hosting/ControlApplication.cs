@@ -69,6 +69,7 @@ internal static class ControlApplication
             k.Limits.KeepAliveTimeout = TimeSpan.FromMinutes(2);
             k.Limits.MinRequestBodyDataRate = new MinDataRate(240, TimeSpan.FromSeconds(5));
             k.Limits.Http2.MaxStreamsPerConnection = 100;
+            k.Limits.MaxResponseBufferSize = 16 * 1024;
         });
 
         LogFormat.Configure(builder.Logging, builder.Configuration);
@@ -118,6 +119,8 @@ internal static class ControlApplication
         services.AddSingleton<NetmapHub>();
         services.AddHostedService(sp => sp.GetRequiredService<NetmapHub>());
         services.AddHostedService<PostgresChangeListener>();
+        services.AddHostedService<IdleMemoryTrim>();
+        services.AddSingleton<Microsoft.AspNetCore.Connections.IMemoryPoolFactory<byte>, ArrayPoolMemoryPoolFactory>();
         services.AddHealthChecks().AddCheck<DatabaseHealthCheck>("database", tags: ["ready"]);
         if (options.OtlpEndpoint is not null)
         {

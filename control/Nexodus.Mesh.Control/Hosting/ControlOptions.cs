@@ -47,6 +47,14 @@ internal sealed class ControlOptions
     public long MaxRequestBodyBytes { get; set; } = 1024 * 1024;
 
     /// <summary>
+    /// Idle memory trim (see <see cref="IdleMemoryTrim"/>): after the managed heap grew by <see cref="TrimGrowthBytes"/>,
+    /// this much allocation quiet triggers one compacting collection that returns free memory. Zero turns it off.
+    /// </summary>
+    public TimeSpan TrimQuietPeriod { get; set; } = TimeSpan.FromSeconds(5);
+
+    public long TrimGrowthBytes { get; set; } = 32L * 1024 * 1024;
+
+    /// <summary>
     /// Kestrel's limit of open connections. Every streaming device holds one, so this bounds the devices one replica
     /// serves; the process also needs a file descriptor per connection (the runtime raises the soft limit to the hard one).
     /// </summary>
@@ -87,6 +95,16 @@ internal sealed class ControlOptions
         if (HeartbeatInterval <= TimeSpan.Zero)
         {
             yield return "Control:HeartbeatInterval must be positive";
+        }
+
+        if (TrimQuietPeriod < TimeSpan.Zero || TrimQuietPeriod > TimeSpan.FromHours(1))
+        {
+            yield return "Control:TrimQuietPeriod must be between 0 (off) and 1 hour";
+        }
+
+        if (TrimGrowthBytes < 1024 * 1024)
+        {
+            yield return "Control:TrimGrowthBytes must be at least 1 MiB";
         }
 
         if (PublicUrl is not null && !Uri.TryCreate(PublicUrl, UriKind.Absolute, out _))

@@ -107,6 +107,13 @@ internal static class DeviceEndpoints
         ctx.Features.Set(new NetmapHandoff(stream));
     }
 
+    /// <summary>Flushes; false when the client is gone.</summary>
+    private static async ValueTask<bool> FlushAsync(System.IO.Pipelines.PipeWriter body, CancellationToken ct)
+    {
+        var flushed = await body.FlushAsync(ct);
+        return !flushed.IsCompleted && !flushed.IsCanceled;
+    }
+
     /// <summary>Writes the stream's queued lines until the client goes away or the hub ends the stream.</summary>
     public static async Task RunStreamAsync(HttpContext ctx, DeviceStream stream, NetmapHub hub, Presence presence)
     {
@@ -116,26 +123,41 @@ internal static class DeviceEndpoints
             await presence.OnlineAsync(stream, ct);
             // Lines are written straight into the response pipe and flushed once per batch; nothing is held per
             // stream while it waits (heartbeats come from the hub's one ticker, not a timer per stream).
+            // A stream that fell behind (thousands of deltas queued while a full map was written) is flushed every
+            // FlushThreshold bytes: what its connection holds unsent, and how far its pipe's and Kestrel's buffer
+            // pools grow, stays bounded instead of growing with the backlog.
             var body = ctx.Response.BodyWriter;
             var reader = stream.Outbox.Reader;
-            while (await reader.WaitToReadAsync(ct))
+            // Headers go out now: body bytes written before them are held in a separate list of buffers until the
+            // first flush, which a megabyte map would grow to hundreds of entries.
+            await ctx.Response.StartAsync(ct);
+            var open = true;
+            while (open && await reader.WaitToReadAsync(ct))
             {
-                while (reader.TryRead(out var line))
+                var unflushed = 0;
+                while (open && reader.TryRead(out var line))
                 {
                     if (line.Full is { } full)
                     {
                         await NetmapLines.WriteFullAsync(body, full, ct);
+                        unflushed = NetmapLines.FlushThreshold;
                     }
                     else
                     {
                         body.Write(line.Bytes);
+                        unflushed += line.Bytes!.Length;
+                    }
+
+                    if (unflushed >= NetmapLines.FlushThreshold)
+                    {
+                        open = await FlushAsync(body, ct);
+                        unflushed = 0;
                     }
                 }
 
-                var flushed = await body.FlushAsync(ct);
-                if (flushed.IsCompleted || flushed.IsCanceled)
+                if (open && unflushed > 0)
                 {
-                    break;
+                    open = await FlushAsync(body, ct);
                 }
             }
         }

@@ -14,7 +14,8 @@ internal static class NetmapLines
 {
     // Small: the response pipe keeps every buffer segment it ever needed at once for reuse (up to 256 per pipe, i.e.
     // per stream), so writing a megabyte map ahead of the socket would leave each idle stream holding dozens.
-    private const int FlushThreshold = 16 * 1024;
+    /// <summary>Bytes written to a stream's response between flushes.</summary>
+    public const int FlushThreshold = 16 * 1024;
 
     public static byte[] Delta(long revision, PeerEntry? self, GenerationDiff diff, Guid exclude, VpcGeneration generation, FilterEntry? filter, RelayAdmission? admission)
     {
@@ -100,6 +101,7 @@ internal static class NetmapLines
     {
         var g = line.Generation;
         using var w = new Utf8JsonWriter(pipe);
+        var flushedAt = 0L;
         w.WriteStartObject();
         w.WriteString("type"u8, NetmapMessageTypes.Full);
         w.WriteNumber("revision"u8, line.Revision);
@@ -118,9 +120,12 @@ internal static class NetmapLines
             }
 
             w.WriteRawValue(peer.Json, skipInputValidation: true);
-            if (w.BytesPending >= FlushThreshold)
+            // BytesPending alone never reaches the threshold: the writer hands each full buffer to the pipe as it
+            // grows. Count what went to the pipe since the last flush too.
+            if (w.BytesCommitted + w.BytesPending - flushedAt >= FlushThreshold)
             {
                 w.Flush();
+                flushedAt = w.BytesCommitted;
                 await pipe.FlushAsync(ct);
             }
         }

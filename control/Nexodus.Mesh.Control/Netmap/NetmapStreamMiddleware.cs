@@ -39,7 +39,29 @@ internal static class NetmapStreamMiddleware
                 await requestServices.DisposeAsync();
             }
 
+            ReleaseRequestState(ctx);
             await DeviceEndpoints.RunStreamAsync(ctx, handoff.Stream, hub, presence);
         });
+    }
+
+    /// <summary>
+    /// Drops what authentication and routing left on the request: the connection's feature collection outlives
+    /// the pipeline, and OpenIddict's validation transaction alone (token, claims, issuer URIs) was kilobytes per
+    /// idle stream. The stream needs only the response and the abort token.
+    /// </summary>
+    private static void ReleaseRequestState(HttpContext ctx)
+    {
+        ctx.User = new System.Security.Claims.ClaimsPrincipal();
+        ctx.Features.Set<IItemsFeature?>(null);
+        ctx.Features.Set<Microsoft.AspNetCore.Authentication.IAuthenticateResultFeature?>(null);
+        ctx.Features.Set<IEndpointFeature?>(null);
+        ctx.Features.Set<IRouteValuesFeature?>(null);
+        foreach (var (type, value) in ctx.Features.ToList())
+        {
+            if (value is not null && type.Assembly.GetName().Name?.StartsWith("OpenIddict.", StringComparison.Ordinal) == true)
+            {
+                ctx.Features[type] = null;
+            }
+        }
     }
 }
