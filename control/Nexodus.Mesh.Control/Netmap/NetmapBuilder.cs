@@ -1,3 +1,4 @@
+using System.Collections.Immutable;
 using Microsoft.EntityFrameworkCore;
 using Nexodus.Mesh.Control.Storage;
 using Nexodus.Mesh.Core.Contracts;
@@ -25,13 +26,22 @@ internal static class NetmapBuilder
         var groups = await db.SecurityGroups.AsNoTracking().Where(s => s.VpcId == vpcId).ToListAsync(ct);
         var regions = await db.RelayRegions.AsNoTracking().Include(r => r.Nodes)
             .Where(r => r.OrganizationId == null || r.OrganizationId == vpc.OrganizationId).OrderBy(r => r.Id).ToListAsync(ct);
-        var peers = new Dictionary<Guid, PeerEntry>(devices.Count);
+        // Built on the previous generation's map: entries that did not change are the same objects, so the new map
+        // shares all but the changed paths with the old one.
+        var peers = (previous?.Peers ?? ImmutableDictionary<Guid, PeerEntry>.Empty).ToBuilder();
+        var present = new HashSet<Guid>(devices.Count);
         foreach (var d in devices)
         {
+            present.Add(d.Id);
             peers[d.Id] = previous is not null && previous.Peers.TryGetValue(d.Id, out var old) ? old.With(d) : PeerEntry.From(d);
         }
 
-        return VpcGeneration.Create(revision, vpc, groups, RelayMapOf(regions), peers, previous);
+        if (peers.Count > present.Count)
+        {
+            peers.RemoveRange([.. peers.Keys.Where(id => !present.Contains(id))]);
+        }
+
+        return VpcGeneration.Create(revision, vpc, groups, RelayMapOf(regions), peers.ToImmutable(), previous);
     }
 
     /// <summary>
@@ -50,16 +60,14 @@ internal static class NetmapBuilder
         var vpcId = previous.Vpc.Id;
         var ids = deviceIds.ToList();
         var rows = await db.Devices.AsNoTracking().Where(d => d.VpcId == vpcId && ids.Contains(d.Id)).ToListAsync(ct);
-        var peers = new Dictionary<Guid, PeerEntry>(previous.Peers);
-        foreach (var id in ids)
-        {
-            peers.Remove(id);
-        }
-
+        var builder = previous.Peers.ToBuilder();
+        builder.RemoveRange(ids);
         foreach (var d in rows)
         {
-            peers[d.Id] = previous.Peers.TryGetValue(d.Id, out var old) ? old.With(d) : PeerEntry.From(d);
+            builder[d.Id] = previous.Peers.TryGetValue(d.Id, out var old) ? old.With(d) : PeerEntry.From(d);
         }
+
+        var peers = builder.ToImmutable();
 
         var changed = false;
         foreach (var id in ids)

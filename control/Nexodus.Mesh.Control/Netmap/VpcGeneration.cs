@@ -1,3 +1,4 @@
+using System.Collections.Immutable;
 using System.Text.Json;
 using Nexodus.Mesh.Control.Api;
 using Nexodus.Mesh.Control.Policy;
@@ -18,7 +19,7 @@ internal sealed class VpcGeneration
     private static long _sequence;
 
     private VpcGeneration(long revision, Vpc vpc, IReadOnlyList<SecurityGroup> groups, RelayMap relayMap, byte[] relayMapJson, DnsConfig dns, byte[] dnsJson,
-        Dictionary<Guid, PeerEntry> peers, Dictionary<Guid, FilterEntry> filters, Guid? defaultGroupId)
+        ImmutableDictionary<Guid, PeerEntry> peers, Dictionary<Guid, FilterEntry> filters, Guid? defaultGroupId)
     {
         Revision = revision;
         Vpc = vpc;
@@ -53,8 +54,11 @@ internal sealed class VpcGeneration
 
     public byte[] DnsJson { get; }
 
-    /// <summary>Device id → entry. Never mutated after construction.</summary>
-    public Dictionary<Guid, PeerEntry> Peers { get; }
+    /// <summary>
+    /// Device id → entry. Immutable and structurally shared with the generations before and after it: a VPC keeps
+    /// ResumeHistory generations for resuming streams, and copies would cost that many entries per device.
+    /// </summary>
+    public ImmutableDictionary<Guid, PeerEntry> Peers { get; }
 
     /// <summary>Security group id → its compiled filter (also for groups without members).</summary>
     public Dictionary<Guid, FilterEntry> Filters { get; }
@@ -67,7 +71,7 @@ internal sealed class VpcGeneration
         : DefaultGroupId is { } dg && Filters.TryGetValue(dg, out var def) ? def
         : FilterEntry.Empty;
 
-    public static VpcGeneration Create(long revision, Vpc vpc, IReadOnlyList<SecurityGroup> groups, RelayMap relayMap, Dictionary<Guid, PeerEntry> peers, VpcGeneration? previous)
+    public static VpcGeneration Create(long revision, Vpc vpc, IReadOnlyList<SecurityGroup> groups, RelayMap relayMap, ImmutableDictionary<Guid, PeerEntry> peers, VpcGeneration? previous)
     {
         var relayJson = JsonSerializer.SerializeToUtf8Bytes(relayMap, ContractsJsonContext.Default.RelayMap);
         if (previous is not null && relayJson.AsSpan().SequenceEqual(previous.RelayMapJson))
@@ -94,7 +98,7 @@ internal sealed class VpcGeneration
     }
 
     /// <summary>A group's rules with group references expanded to the members' tunnel addresses.</summary>
-    private static PacketFilter Compile(SecurityGroup group, Guid? defaultGroupId, Dictionary<Guid, PeerEntry> peers)
+    private static PacketFilter Compile(SecurityGroup group, Guid? defaultGroupId, ImmutableDictionary<Guid, PeerEntry> peers)
     {
         IEnumerable<string> Members(Guid groupId) =>
             peers.Values.Select(p => p.Row)
