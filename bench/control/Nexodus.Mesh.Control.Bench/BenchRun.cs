@@ -55,6 +55,10 @@ internal static class BenchRun
             $"   setup: {n} devices enrolled and streaming in {setup.TotalSeconds:F1} s ({counted / setup.TotalSeconds:F0} joins/s, control CPU {setupCpu.TotalSeconds:F1} s = {setupCpu.TotalMilliseconds / counted:F1} ms per join), {fleet.OpenStreams} streams open, {fleet.EndedStreams} ended, control fds {ProcStats.OpenFds(control.Pid)}"));
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"   idle memory: control RSS {rss0 / 1048576.0:F0} -> {rss1 / 1048576.0:F0} MiB = {rssPer:F1} KiB per device; managed heap {heap0 / 1048576.0:F0} -> {heap1 / 1048576.0:F0} MiB = {heapPer:F1} KiB per device"));
+        var trims = await admin.MetricAsync("nexodus_control_memory_trims_total");
+        var trimSeconds = await admin.MetricAsync("nexodus_control_memory_trim_last_seconds");
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"   idle memory trims so far: {trims:F0}{(trims > 0 ? $" (the last paused control {trimSeconds * 1000:F0} ms)" : "")}; Control:TrimQuietPeriod=0 turns them off"));
 
         if (hold > TimeSpan.Zero)
         {

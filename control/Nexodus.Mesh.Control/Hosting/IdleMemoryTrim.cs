@@ -13,11 +13,16 @@ internal sealed partial class IdleMemoryTrim(IOptions<ControlOptions> options, T
 {
     private static readonly TimeSpan Tick = TimeSpan.FromSeconds(1);
 
-    public long Trims { get; private set; }
+    private static readonly Prometheus.Counter TrimCount = Prometheus.Metrics.CreateCounter(
+        "nexodus_control_memory_trims_total", "Idle memory trims (compacting collections after a burst).");
+
+    private static readonly Prometheus.Gauge LastTrimSeconds = Prometheus.Metrics.CreateGauge(
+        "nexodus_control_memory_trim_last_seconds", "How long the last idle memory trim paused the process.");
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         var o = options.Value;
+        TrimCount.Inc(0); // published from the start (0 when the trim is off)
         if (o.TrimQuietPeriod <= TimeSpan.Zero)
         {
             return;
@@ -36,9 +41,11 @@ internal sealed partial class IdleMemoryTrim(IOptions<ControlOptions> options, T
             var started = time.GetTimestamp();
             GC.Collect(GC.MaxGeneration, GCCollectionMode.Aggressive, blocking: true, compacting: true);
             var after = GC.GetGCMemoryInfo();
+            var took = time.GetElapsedTime(started);
             policy.Trimmed(GC.GetTotalAllocatedBytes(), HeapBytes());
-            Trims++;
-            Log.Trimmed(logger, committedBefore >> 20, after.TotalCommittedBytes >> 20, after.HeapSizeBytes >> 20, time.GetElapsedTime(started).TotalMilliseconds);
+            TrimCount.Inc();
+            LastTrimSeconds.Set(took.TotalSeconds);
+            Log.Trimmed(logger, committedBefore >> 20, after.TotalCommittedBytes >> 20, after.HeapSizeBytes >> 20, took.TotalMilliseconds);
         }
     }
 
