@@ -21,4 +21,7 @@ internal interface IRelayConnection : IAsyncDisposable
     bool Send(PublicKey destination, ReadOnlySpan<byte> packet, PacketKind kind);
 
     void UpdateToken(string token);
+
+    /// <summary>Round trip to the relay over the live session; throws when not connected.</summary>
+    Task<TimeSpan> PingAsync(CancellationToken cancellationToken);
 }

@@ -149,6 +149,49 @@ internal sealed partial class PathManager
         UpdateLocalEndpoints();
     }
 
+    /// <summary>
+    /// With a single relay region there is no home to choose, but status still shows a latency: the live session's
+    /// ping round trip, measured at each discovery and whenever the session (re)connects.
+    /// </summary>
+    private async Task MeasureOnlyRelayAsync(CancellationToken ct)
+    {
+        IRelayConnection? only;
+        string id;
+        lock (_relaySync)
+        {
+            if (_relaySettings.Count != 1)
+            {
+                return;
+            }
+
+            var region = _relaySettings.Keys.First();
+            _relays.TryGetValue(region, out only);
+            id = region.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        }
+
+        _relayLatencies = new() { [id] = await PingAsync(only, ct) };
+    }
+
+    /// <summary>The relay session's round trip, or null when it is down or does not answer within 2 s.</summary>
+    private static async Task<TimeSpan?> PingAsync(IRelayConnection? relay, CancellationToken ct)
+    {
+        if (relay is not { IsConnected: true })
+        {
+            return null;
+        }
+
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        timeout.CancelAfter(TimeSpan.FromSeconds(2));
+        try
+        {
+            return await relay.PingAsync(timeout.Token);
+        }
+        catch (Exception e) when (e is OperationCanceledException or InvalidOperationException && !ct.IsCancellationRequested)
+        {
+            return null;
+        }
+    }
+
     private async Task ChooseHomeRegionAsync(CancellationToken ct)
     {
         Dictionary<string, IReadOnlyList<Uri>> regions = [];
@@ -156,17 +199,19 @@ internal sealed partial class PathManager
         var system = false;
         lock (_relaySync)
         {
-            if (_relaySettings.Count < 2)
-            {
-                return; // nothing to choose
-            }
-
             foreach (var (id, s) in _relaySettings)
             {
                 regions[id.ToString(System.Globalization.CultureInfo.InvariantCulture)] = [new Uri(s.Url, "/")];
                 pins.AddRange(s.Trust.PinnedSha256);
                 system |= s.Trust.PinnedSha256.Count == 0;
             }
+        }
+
+        if (regions.Count < 2)
+        {
+            // Nothing to choose; MeasureOnlyRelayAsync still gives a single region a latency.
+            await MeasureOnlyRelayAsync(ct);
+            return;
         }
 
         using var prober = new RelayLatencyProber(system ? TlsTrust.System : TlsTrust.Pin([.. pins]));

@@ -196,6 +196,19 @@ internal sealed partial class PathManager
         }
 
         RelayConnected?.Invoke();
+        _ = MeasureOnlyRelayOnConnectAsync();
+    }
+
+    private async Task MeasureOnlyRelayOnConnectAsync()
+    {
+        try
+        {
+            await MeasureOnlyRelayAsync(_stop.Token);
+        }
+        catch (Exception e) when (e is OperationCanceledException or ObjectDisposedException)
+        {
+            // Shutting down.
+        }
     }
 
     private void OnRelayPeerPresent(PublicKey key)

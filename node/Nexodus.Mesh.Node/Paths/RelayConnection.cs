@@ -47,5 +47,7 @@ internal sealed class RelayConnection : IRelayConnection
 
     public void UpdateToken(string token) => _client.UpdateToken(token);
 
+    public Task<TimeSpan> PingAsync(CancellationToken cancellationToken) => _client.PingAsync(cancellationToken);
+
     public ValueTask DisposeAsync() => _client.DisposeAsync();
 }

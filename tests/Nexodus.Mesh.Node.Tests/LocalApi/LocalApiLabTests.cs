@@ -72,6 +72,16 @@ public sealed partial class LocalApiLabTests
 
             Assert.True(home.GetProperty("connected").GetBoolean(), home.ToString() + "\n" + a.Output);
 
+            // One region: nothing to choose, but the latency is the live session's ping round trip, measured when it connects.
+            while (home.GetProperty("latencyMs").ValueKind != JsonValueKind.Number && DateTime.UtcNow < deadline)
+            {
+                await Task.Delay(200);
+                home = JsonDocument.Parse(await api.GetAsync("/v1/status")).RootElement.GetProperty("relays")[0];
+            }
+
+            Assert.True(home.GetProperty("latencyMs").ValueKind == JsonValueKind.Number, home.ToString());
+            Assert.InRange(home.GetProperty("latencyMs").GetDouble(), 0.0, 2000.0);
+
             using var scrape = lab.Host("a").CreateHttpClient();
             var before = Parse(await scrape.GetStringAsync(metricsUrl));
             Assert.Equal(1, before["nexd_state{state=\"Running\"}"]);

@@ -57,6 +57,9 @@ internal sealed class InMemoryRelayHub
 
         public void UpdateToken(string token) => hub.TokenUpdates.Enqueue(token);
 
+        public Task<TimeSpan> PingAsync(CancellationToken cancellationToken) =>
+            _connected ? Task.FromResult(TimeSpan.Zero) : Task.FromException<TimeSpan>(new InvalidOperationException("not connected to the relay"));
+
         public ValueTask DisposeAsync()
         {
             _connected = false;
