@@ -8,76 +8,36 @@ public sealed class TrimPolicyTests
     private const long MiB = 1024 * 1024;
     private static readonly TimeSpan Second = TimeSpan.FromSeconds(1);
 
+    private readonly TrimPolicy _policy = new(TimeSpan.FromSeconds(5), 32 * MiB, baselineBytes: 100 * MiB);
+    private long _allocated;
+
     [Fact]
     public void AfterABurst_TrimsOnceAllocationHasBeenQuietForThePeriod_AndNotAgainWithoutANewBurst()
     {
-        var policy = new TrimPolicy(TimeSpan.FromSeconds(5), 32 * MiB, baselineBytes: 100 * MiB);
-        long allocated = 0;
-
-        // The burst: 50 MiB/s for 10 s, the heap grows to 300 MiB. Never quiet, so no trim.
-        for (var i = 0; i < 10; i++)
-        {
-            allocated += 50 * MiB;
-            Assert.False(policy.Observe(allocated, 300 * MiB, Second));
-        }
-
-        // Quiet (a heartbeat's worth of allocation): the fifth quiet second trims.
-        for (var i = 1; i <= 4; i++)
-        {
-            allocated += 4096;
-            Assert.False(policy.Observe(allocated, 300 * MiB, Second), $"quiet second {i}");
-        }
-
-        allocated += 4096;
-        Assert.True(policy.Observe(allocated, 300 * MiB, Second));
-        policy.Trimmed(allocated, 120 * MiB);
+        NoTrimFor(seconds: 10, allocatedPerSecond: 50 * MiB, heap: 300 * MiB); // the burst: never quiet
+        NoTrimFor(seconds: 4, allocatedPerSecond: 4096, heap: 300 * MiB);      // quiet, a heartbeat's worth per second
+        Assert.True(Observe(4096, 300 * MiB));
+        _policy.Trimmed(_allocated, 120 * MiB);
 
         // Still quiet and the heap stays where the trim left it: no second trim, however long it stays idle.
-        for (var i = 0; i < 60; i++)
-        {
-            allocated += 4096;
-            Assert.False(policy.Observe(allocated, 120 * MiB, Second));
-        }
+        NoTrimFor(seconds: 60, allocatedPerSecond: 4096, heap: 120 * MiB);
     }
 
     [Fact]
-    public void SteadyTraffic_NeverTrims_EvenWithAGrownHeap()
-    {
-        var policy = new TrimPolicy(TimeSpan.FromSeconds(5), 32 * MiB, baselineBytes: 100 * MiB);
-        long allocated = 0;
-        for (var i = 0; i < 600; i++)
-        {
-            allocated += 2 * MiB;
-            Assert.False(policy.Observe(allocated, 500 * MiB, Second));
-        }
-    }
+    public void SteadyTraffic_NeverTrims_EvenWithAGrownHeap() =>
+        NoTrimFor(seconds: 600, allocatedPerSecond: 2 * MiB, heap: 500 * MiB);
 
     [Fact]
     public void QuietButSmallGrowth_DoesNotTrim_AndAQuietRunIsResetByActivity()
     {
-        var policy = new TrimPolicy(TimeSpan.FromSeconds(5), 32 * MiB, baselineBytes: 100 * MiB);
-        long allocated = 0;
-        for (var i = 0; i < 30; i++)
-        {
-            Assert.False(policy.Observe(allocated, 120 * MiB, Second));
-        }
+        NoTrimFor(seconds: 30, allocatedPerSecond: 0, heap: 120 * MiB);
 
         // A burst grows the heap enough; a busy second in the middle of the quiet that follows starts the count again.
-        allocated += 80 * MiB;
-        Assert.False(policy.Observe(allocated, 200 * MiB, Second));
-        for (var i = 0; i < 4; i++)
-        {
-            Assert.False(policy.Observe(allocated, 200 * MiB, Second));
-        }
-
-        allocated += 10 * MiB;
-        Assert.False(policy.Observe(allocated, 200 * MiB, Second));
-        for (var i = 0; i < 4; i++)
-        {
-            Assert.False(policy.Observe(allocated, 200 * MiB, Second));
-        }
-
-        Assert.True(policy.Observe(allocated, 200 * MiB, Second));
+        NoTrimFor(seconds: 1, allocatedPerSecond: 80 * MiB, heap: 200 * MiB);
+        NoTrimFor(seconds: 4, allocatedPerSecond: 0, heap: 200 * MiB);
+        NoTrimFor(seconds: 1, allocatedPerSecond: 10 * MiB, heap: 200 * MiB);
+        NoTrimFor(seconds: 4, allocatedPerSecond: 0, heap: 200 * MiB);
+        Assert.True(Observe(0, 200 * MiB));
     }
 
     [Theory]
@@ -89,5 +49,19 @@ public sealed class TrimPolicyTests
         var problems = new ControlOptions { TrimQuietPeriod = TimeSpan.Parse(quiet, System.Globalization.CultureInfo.InvariantCulture), TrimGrowthBytes = growth }.Validate().ToList();
         Assert.Contains(problems, p => p.Contains("Control:" + key, StringComparison.Ordinal));
         Assert.Empty(new ControlOptions { TrimQuietPeriod = TimeSpan.Zero }.Validate());
+    }
+
+    private bool Observe(long allocatedThisSecond, long heap)
+    {
+        _allocated += allocatedThisSecond;
+        return _policy.Observe(_allocated, heap, Second);
+    }
+
+    private void NoTrimFor(int seconds, long allocatedPerSecond, long heap)
+    {
+        for (var i = 1; i <= seconds; i++)
+        {
+            Assert.False(Observe(allocatedPerSecond, heap), $"second {i} of {seconds} at {allocatedPerSecond} B/s, heap {heap / MiB} MiB");
+        }
     }
 }
