@@ -56,8 +56,8 @@ internal static class UpRunner
             .AddFilter((category, level) => level >= (args.Verbose ? LogLevel.Debug : LogLevel.Warning))
             .SetMinimumLevel(args.Verbose ? LogLevel.Debug : LogLevel.Warning));
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancel);
-        using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, c => { c.Cancel = true; stop.Cancel(); });
-        using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, c => { c.Cancel = true; stop.Cancel(); });
+        using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, c => RequestStop(c, stop));
+        using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, c => RequestStop(c, stop));
 
         var agent = new NodeAgent(new AgentOptions
         {
@@ -90,6 +90,25 @@ internal static class UpRunner
         {
             await agent.DisposeAsync();
             Console.Out.WriteLine("nexd: state Stopped");
+        }
+    }
+
+    /// <summary>
+    /// A signal handler runs on its own thread, and System.CommandLine handles the same signal by cancelling
+    /// <c>cancel</c> (linked into <paramref name="stop"/>). When that ran first, the agent may have stopped and
+    /// <paramref name="stop"/> been disposed before this handler runs; cancelling it then threw on the handler's
+    /// thread and aborted the process (exit 134) after a clean shutdown.
+    /// </summary>
+    private static void RequestStop(PosixSignalContext context, CancellationTokenSource stop)
+    {
+        context.Cancel = true;
+        try
+        {
+            stop.Cancel();
+        }
+        catch (ObjectDisposedException)
+        {
+            // Already stopped.
         }
     }
 
