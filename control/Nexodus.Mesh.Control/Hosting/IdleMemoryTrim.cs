@@ -7,7 +7,7 @@ namespace Nexodus.Mesh.Control.Hosting;
 /// a restart) followed by long quiet: thousands of idle streams. What a burst allocates and drops is mostly collected
 /// only when the next burst needs the space, so without this the process keeps its peak size while idle; at 2,000
 /// streams that was about 2.5 times the live heap. When <see cref="TrimPolicy"/> says so, one blocking, compacting
-/// full collection that decommits free memory runs (tens of milliseconds at these sizes; streams only wait).
+/// full collection that decommits free memory runs (156 ms at 10,000 devices in bench/control; streams only wait).
 /// </summary>
 internal sealed partial class IdleMemoryTrim(IOptions<ControlOptions> options, TimeProvider time, ILogger<IdleMemoryTrim> logger) : BackgroundService
 {
