@@ -37,6 +37,24 @@ internal sealed partial class LabControl : IAsyncDisposable
 
     public LabProcess Process => _process;
 
+    /// <summary>
+    /// The node labs' topology: one simulated internet with control ("ctrl", 203.0.113.10) and the nodes "a" (.11) and,
+    /// with two nodes, "b" (.12).
+    /// </summary>
+    public static Task<Lab> StartLabAsync(string name, int nodes = 2)
+    {
+        var scenario = new Nexodus.Mesh.Netsim.Scenarios.ScenarioBuilder(name)
+            .Network("internet", "203.0.113.0/24")
+            .Host("ctrl", "internet", IPAddress.Parse("203.0.113.10"))
+            .Host("a", "internet", IPAddress.Parse("203.0.113.11"));
+        if (nodes == 2)
+        {
+            scenario.Host("b", "internet", IPAddress.Parse("203.0.113.12"));
+        }
+
+        return Lab.StartAsync(scenario.Build());
+    }
+
     public static async Task<LabControl> StartAsync(LabHost host)
     {
         var dataDir = Path.Combine(Path.GetTempPath(), "nexd-agent-test-" + Guid.NewGuid().ToString("N")[..8]);

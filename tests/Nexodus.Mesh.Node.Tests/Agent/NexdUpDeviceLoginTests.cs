@@ -19,7 +19,7 @@ public sealed class NexdUpDeviceLoginTests
     [RootFact]
     public async Task Up_NoRegKey_PrintsCodeAndUrl_ApprovalEnrollsIntoTheChosenVpc()
     {
-        await using var lab = await StartLabAsync("nexdlogin");
+        await using var lab = await LabControl.StartLabAsync("nexdlogin", nodes: 1);
         await using var control = await LabControl.StartAsync(lab.Host("ctrl"));
         var (vpcId, _) = await control.CreateVpcAndKeyAsync();
         var state = Directory.CreateTempSubdirectory("nexd-login-").FullName;
@@ -56,7 +56,7 @@ public sealed class NexdUpDeviceLoginTests
     [RootFact]
     public async Task Up_LoginDenied_Exit3_NoCredentialWritten()
     {
-        await using var lab = await StartLabAsync("nexddeny");
+        await using var lab = await LabControl.StartLabAsync("nexddeny", nodes: 1);
         await using var control = await LabControl.StartAsync(lab.Host("ctrl"));
         var (vpcId, _) = await control.CreateVpcAndKeyAsync();
         var state = Directory.CreateTempSubdirectory("nexd-deny-").FullName;
@@ -76,12 +76,6 @@ public sealed class NexdUpDeviceLoginTests
             Directory.Delete(state, recursive: true);
         }
     }
-
-    private static Task<Lab> StartLabAsync(string name) => Lab.StartAsync(new ScenarioBuilder(name)
-        .Network("internet", "203.0.113.0/24")
-        .Host("ctrl", "internet", IPAddress.Parse("203.0.113.10"))
-        .Host("a", "internet", IPAddress.Parse("203.0.113.11"))
-        .Build());
 
     private static LabProcess Up(LabHost host, LabControl control, string stateDir, string vpc) =>
         host.StartProcess(["dotnet", BinaryPaths.Nexd, "up", "--control", control.Url, "--state-dir", stateDir, "--hostname", "laptop-a",

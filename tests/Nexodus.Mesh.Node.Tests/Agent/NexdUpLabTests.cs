@@ -18,12 +18,7 @@ public sealed class NexdUpLabTests
     [RootFact]
     public async Task Up_TwoNodesEnrollWithRegistrationKey_PingEachOther_RestartKeepsIdentity()
     {
-        await using var lab = await Lab.StartAsync(new ScenarioBuilder("nexdup")
-            .Network("internet", "203.0.113.0/24")
-            .Host("ctrl", "internet", IPAddress.Parse("203.0.113.10"))
-            .Host("a", "internet", IPAddress.Parse("203.0.113.11"))
-            .Host("b", "internet", IPAddress.Parse("203.0.113.12"))
-            .Build());
+        await using var lab = await LabControl.StartLabAsync("nexdup");
         await using var control = await LabControl.StartAsync(lab.Host("ctrl"));
         var (_, regKey) = await control.CreateVpcAndKeyAsync();
         var stateA = TempDir();
@@ -83,11 +78,7 @@ public sealed class NexdUpLabTests
     [RootFact]
     public async Task Up_BadRegistrationKey_Exit3_ControlRefusal()
     {
-        await using var lab = await Lab.StartAsync(new ScenarioBuilder("nexdbad")
-            .Network("internet", "203.0.113.0/24")
-            .Host("ctrl", "internet", IPAddress.Parse("203.0.113.10"))
-            .Host("a", "internet", IPAddress.Parse("203.0.113.11"))
-            .Build());
+        await using var lab = await LabControl.StartLabAsync("nexdbad", nodes: 1);
         await using var control = await LabControl.StartAsync(lab.Host("ctrl"));
         var state = TempDir();
         try

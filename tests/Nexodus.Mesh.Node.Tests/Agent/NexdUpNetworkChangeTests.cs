@@ -17,11 +17,7 @@ public sealed class NexdUpNetworkChangeTests
     [RootFact]
     public async Task Up_HostGainsAnAddress_EndpointsRediscoveredWithoutRestart()
     {
-        await using var lab = await Lab.StartAsync(new ScenarioBuilder("nexdnet")
-            .Network("internet", "203.0.113.0/24")
-            .Host("ctrl", "internet", IPAddress.Parse("203.0.113.10"))
-            .Host("a", "internet", IPAddress.Parse("203.0.113.11"))
-            .Build());
+        await using var lab = await LabControl.StartLabAsync("nexdnet", nodes: 1);
         await using var control = await LabControl.StartAsync(lab.Host("ctrl"));
         var (_, regKey) = await control.CreateVpcAndKeyAsync();
         var work = Directory.CreateTempSubdirectory("nexd-netchange-").FullName;

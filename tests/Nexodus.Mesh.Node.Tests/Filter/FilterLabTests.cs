@@ -23,12 +23,7 @@ public sealed class FilterLabTests(ITestOutputHelper output)
     [RootFact]
     public async Task SecurityGroup_OnlyTcp22FromGroup_OtherTrafficDroppedAtReceiver_ApiChangesApplyWithinOneSecond()
     {
-        await using var lab = await Lab.StartAsync(new ScenarioBuilder("nexdfilt")
-            .Network("internet", "203.0.113.0/24")
-            .Host("ctrl", "internet", IPAddress.Parse("203.0.113.10"))
-            .Host("a", "internet", IPAddress.Parse("203.0.113.11"))
-            .Host("b", "internet", IPAddress.Parse("203.0.113.12"))
-            .Build());
+        await using var lab = await LabControl.StartLabAsync("nexdfilt");
         await using var control = await LabControl.StartAsync(lab.Host("ctrl"));
         var (vpcId, keyA) = await control.CreateVpcAndKeyAsync();
         var clients = await control.SecurityGroupIdAsync(vpcId, "default");

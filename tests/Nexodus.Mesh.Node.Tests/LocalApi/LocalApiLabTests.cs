@@ -23,12 +23,7 @@ public sealed partial class LocalApiLabTests
     [RootFact]
     public async Task Up_TwoNodesOnOneLan_LocalApiNexctlAndMetricsReportTheMesh()
     {
-        await using var lab = await Lab.StartAsync(new ScenarioBuilder("nexdapi")
-            .Network("internet", "203.0.113.0/24")
-            .Host("ctrl", "internet", IPAddress.Parse("203.0.113.10"))
-            .Host("a", "internet", IPAddress.Parse("203.0.113.11"))
-            .Host("b", "internet", IPAddress.Parse("203.0.113.12"))
-            .Build());
+        await using var lab = await LabControl.StartLabAsync("nexdapi");
         await using var control = await LabControl.StartAsync(lab.Host("ctrl"));
         var (vpcId, regKey) = await control.CreateVpcAndKeyAsync();
         var work = Path.Combine(Path.GetTempPath(), "nexd-api-lab-" + Guid.NewGuid().ToString("N")[..8]);
